@@ -1,0 +1,105 @@
+import * as z from "zod";
+import { InvalidEventError } from "../errors.js";
+import { CUSTOM_EVENT_FIELDS, type Event, isKnownEventType, KNOWN_EVENT_FIELDS } from "./event-schemas.js";
+import { EVENT_ID_PATTERN, newEventId, nowSeconds } from "./ids.js";
+import { assertJsonValue } from "./json-check.js";
+import { SerializedEvent } from "./serialized-event.js";
+
+/**
+ * Completes an event (`id`, `timestamp`, `meta`, Python defaults), checks it, and serialises it once.
+ * Throws `InvalidEventError` for anything that is not a valid event; never touches shared state,
+ * so a refused event affects nothing already published.
+ */
+export function serializeEvent(input: unknown): SerializedEvent {
+  if (typeof input !== "object" || input === null || Array.isArray(input)) {
+    throw new InvalidEventError(
+      "not_object",
+      `an event must be a plain object like {type: "TextChunkEvent", token: "Hi"}; got ${describe(input)}`,
+    );
+  }
+  const type = (input as { type?: unknown }).type;
+  if (typeof type !== "string" || type.length === 0) {
+    throw new InvalidEventError("missing_type", 'an event needs a non-empty string `type`, e.g. "TextChunkEvent"', [
+      { path: ["type"], message: `expected a non-empty string, got ${describe(type)}` },
+    ]);
+  }
+  const { id: givenId, timestamp: givenTimestamp, meta: givenMeta } = input as Partial<Record<string, unknown>>;
+  const id =
+    givenId === undefined ? newEventId() : checked(type, "id", givenId, isEventId, "32 lower-case hex characters");
+  const timestamp =
+    givenTimestamp === undefined
+      ? nowSeconds()
+      : checked(type, "timestamp", givenTimestamp, isTimestamp, "a finite, non-negative number of epoch seconds");
+  const meta = givenMeta === undefined ? {} : checked(type, "meta", givenMeta, isPlainRecord, "a plain object");
+  const fields = isKnownEventType(type) ? KNOWN_EVENT_FIELDS[type] : undefined;
+  // Key order is the Python to_dict order: base fields, then a known type's fields in class order (with
+  // their defaults), then whatever else the caller gave, as given.
+  let event: Record<string, unknown>;
+  if (fields === undefined) {
+    event = Object.assign({ type, id, timestamp, meta }, input);
+  } else {
+    const parsed = fields.schema.safeParse(input);
+    if (!parsed.success) throw schemaError(type, parsed.error);
+    event = Object.assign({ type, id, timestamp, meta }, parsed.data);
+    for (const key in input) {
+      if (!Object.hasOwn(event, key) && Object.hasOwn(input, key)) event[key] = (input as Record<string, unknown>)[key];
+    }
+  }
+  // Set again: the caller's object may hold them as undefined.
+  event.id = id;
+  event.timestamp = timestamp;
+  event.meta = meta;
+  const plain = fields ?? CUSTOM_EVENT_FIELDS;
+  assertJsonValue(event, type, givenMeta === undefined ? plain.plainKeysAndMeta : plain.plainKeys);
+  return new SerializedEvent(type, id, timestamp, stringify(event as Event, type));
+}
+
+function stringify(event: Event, type: string): string {
+  try {
+    return JSON.stringify(event);
+  } catch (error) {
+    // Only a throwing toJSON gets here: everything else was checked by assertJsonValue.
+    throw new InvalidEventError("unsupported_value", `${type} could not be serialised: ${String(error)}`, [], {
+      cause: error,
+    });
+  }
+}
+
+function isEventId(value: unknown): value is string {
+  return typeof value === "string" && EVENT_ID_PATTERN.test(value);
+}
+
+function isTimestamp(value: unknown): value is number {
+  return typeof value === "number" && Number.isFinite(value) && value >= 0;
+}
+
+function isPlainRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
+}
+
+function checked<T>(
+  type: string,
+  key: string,
+  value: unknown,
+  ok: (value: unknown) => value is T,
+  expected: string,
+): T {
+  if (ok(value)) return value;
+  throw new InvalidEventError("schema", `invalid ${type}: \`${key}\` must be ${expected}, got ${describe(value)}`, [
+    { path: [key], message: `expected ${expected}` },
+  ]);
+}
+
+function schemaError(type: string, error: z.ZodError): InvalidEventError {
+  const issues = error.issues.map((issue) => ({
+    path: issue.path.map((key) => (typeof key === "symbol" ? String(key) : key)),
+    message: issue.message,
+  }));
+  return new InvalidEventError("schema", `invalid ${type}: ${z.prettifyError(error)}`, issues);
+}
+
+function describe(value: unknown): string {
+  if (value === null) return "null";
+  if (Array.isArray(value)) return "an array";
+  return typeof value;
+}

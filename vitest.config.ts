@@ -1,0 +1,11 @@
+import { defineConfig } from "vitest/config";
+
+export default defineConfig({
+  test: {
+    include: ["test/**/*.test.ts"],
+    testTimeout: 30_000,
+    hookTimeout: 30_000,
+    // An unhandled rejection anywhere fails the run (vitest's default, kept explicit on purpose).
+    dangerouslyIgnoreUnhandledErrors: false,
+  },
+});
