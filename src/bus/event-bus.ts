@@ -83,12 +83,12 @@ export class EventBus {
    * leave a batch unsent. Resolves with summed counts; never rejects.
    */
   async flush(options?: FlushOptions): Promise<DeliveryReport> {
-    return addReports(await Promise.all(this.#drivers().map((d) => settle(d.flush(options)))));
+    return addReports(await Promise.all(this.#drivers().map((d) => settle(() => d.flush(options)))));
   }
 
   /** Shuts every driver down under one deadline. Listeners stay registered; drivers refuse new events. */
   async shutdown(options?: FlushOptions): Promise<DeliveryReport> {
-    return addReports(await Promise.all(this.#drivers().map((d) => settle(d.shutdown(options)))));
+    return addReports(await Promise.all(this.#drivers().map((d) => settle(() => d.shutdown(options)))));
   }
 
   #drivers(): EventListenerDriver[] {
@@ -167,11 +167,11 @@ function checkSize(snapshot: SerializedEvent, listeners: readonly EventListener[
   }
 }
 
-async function settle(report: Promise<DeliveryReport>): Promise<DeliveryReport> {
+async function settle(report: () => Promise<DeliveryReport>): Promise<DeliveryReport> {
   try {
-    return await report;
+    return await report();
   } catch {
-    // A third-party driver that rejects still must not make flush reject.
+    // A third-party driver that throws or rejects still must not make flush reject.
     return emptyReport();
   }
 }

@@ -79,13 +79,19 @@ function make<T extends ArtifactType>(type: T, value: unknown): Artifact {
  * Throws `InvalidArtifactError` (code `ERR_INVALID_ARTIFACT`) for what JSON cannot carry.
  */
 export function toArtifact(value: unknown): Artifact {
+  // Arrays are mapped item by item, so a cycle through one must be found before the recursion.
+  if (Array.isArray(value)) assertArtifactValue(value);
+  return artifactOf(value);
+}
+
+function artifactOf(value: unknown): Artifact {
   if (typeof value === "string") return make("TextArtifact", value);
   if (typeof value === "boolean") return make("BooleanArtifact", value);
   if (value instanceof Uint8Array) {
     return make("BlobArtifact", Buffer.from(value.buffer, value.byteOffset, value.byteLength).toString("base64"));
   }
   if (value instanceof Error) return make("ErrorArtifact", value.message || value.name);
-  if (Array.isArray(value)) return make("ListArtifact", value.map(toArtifact));
+  if (Array.isArray(value)) return make("ListArtifact", value.map(artifactOf));
   if (isArtifactLike(value)) {
     const parsed = ArtifactSchema.safeParse(value);
     if (!parsed.success) {
@@ -94,14 +100,18 @@ export function toArtifact(value: unknown): Artifact {
     return parsed.data;
   }
   const json = value === undefined ? null : value;
+  assertArtifactValue(json);
+  // A JSON round trip turns class instances and Dates into the plain data that will be sent.
+  return make("JsonArtifact", JSON.parse(JSON.stringify(json)) as unknown);
+}
+
+function assertArtifactValue(value: unknown): void {
   try {
-    assertJsonValue(json, "output");
+    assertJsonValue(value, "output");
   } catch (error) {
     if (error instanceof InvalidEventError) throw new InvalidArtifactError(error.message, { cause: error });
     throw error;
   }
-  // A JSON round trip turns class instances and Dates into the plain data that will be sent.
-  return make("JsonArtifact", JSON.parse(JSON.stringify(json)) as unknown);
 }
 
 function isArtifactLike(value: unknown): value is { type: string } {

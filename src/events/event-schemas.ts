@@ -94,6 +94,8 @@ export interface KnownEventFields {
   readonly plainKeys: ReadonlySet<string>;
   /** `plainKeys` plus `meta`, for when the bus made `meta` itself (an empty object). */
   readonly plainKeysAndMeta: ReadonlySet<string>;
+  /** Every field of the type is plain. */
+  readonly allPlain: boolean;
 }
 
 /**
@@ -106,7 +108,8 @@ export const KNOWN_EVENT_FIELDS = Object.fromEntries(
     // type, id and timestamp are checked by the bus itself; meta is a record of anything and gets walked.
     const plainKeys = new Set(["type", "id", "timestamp", ...fields.filter(([, f]) => isPlain(f)).map(([key]) => key)]);
     const plainKeysAndMeta = new Set([...plainKeys, "meta"]);
-    return [type, { schema: z.object(Object.fromEntries(fields)), plainKeys, plainKeysAndMeta }];
+    const allPlain = fields.every(([, f]) => isPlain(f));
+    return [type, { schema: z.object(Object.fromEntries(fields)), plainKeys, plainKeysAndMeta, allPlain }];
   }),
 ) as unknown as { [K in KnownEventType]: KnownEventFields };
 
@@ -135,7 +138,7 @@ function isPlain(schema: z.core.$ZodType): boolean {
 }
 
 /** What a custom event has that needs no JSON walk: the base fields the bus checks itself. */
-export const CUSTOM_EVENT_FIELDS: Omit<KnownEventFields, "schema"> = {
+export const CUSTOM_EVENT_FIELDS: Omit<KnownEventFields, "schema" | "allPlain"> = {
   plainKeys: new Set(["type", "id", "timestamp"]),
   plainKeysAndMeta: new Set(["type", "id", "timestamp", "meta"]),
 };

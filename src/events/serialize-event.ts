@@ -35,22 +35,26 @@ export function serializeEvent(input: unknown): SerializedEvent {
   // Key order is the Python to_dict order: base fields, then a known type's fields in class order (with
   // their defaults), then whatever else the caller gave, as given.
   let event: Record<string, unknown>;
+  let extras: number;
   if (fields === undefined) {
-    event = Object.assign({ type, id, timestamp, meta }, input);
+    event = { type, id, timestamp, meta };
+    extras = copyOwn(event, input, false);
+    // Set again: the caller's object may hold them as undefined.
+    event.id = id;
+    event.timestamp = timestamp;
+    event.meta = meta;
   } else {
     const parsed = fields.schema.safeParse(input);
     if (!parsed.success) throw schemaError(type, parsed.error);
     event = Object.assign({ type, id, timestamp, meta }, parsed.data);
-    for (const key in input) {
-      if (!Object.hasOwn(event, key) && Object.hasOwn(input, key)) event[key] = (input as Record<string, unknown>)[key];
-    }
+    extras = copyOwn(event, input, true);
   }
-  // Set again: the caller's object may hold them as undefined.
-  event.id = id;
-  event.timestamp = timestamp;
-  event.meta = meta;
-  const plain = fields ?? CUSTOM_EVENT_FIELDS;
-  assertJsonValue(event, type, givenMeta === undefined ? plain.plainKeysAndMeta : plain.plainKeys);
+  // The common streaming case (a chunk event, nothing extra) has nothing a schema did not already check.
+  const walked = fields === undefined || extras > 0 || givenMeta !== undefined || !fields.allPlain;
+  if (walked) {
+    const plain = fields ?? CUSTOM_EVENT_FIELDS;
+    assertJsonValue(event, type, givenMeta === undefined ? plain.plainKeysAndMeta : plain.plainKeys);
+  }
   return new SerializedEvent(type, id, timestamp, stringify(event as Event, type));
 }
 
@@ -63,6 +67,23 @@ function stringify(event: Event, type: string): string {
       cause: error,
     });
   }
+}
+
+/**
+ * Copies the caller's own enumerable fields (all of them, or only those `target` lacks) and counts them. An own `__proto__`
+ * key (JSON.parse makes them) is defined as data, not assigned, which would change the prototype and lose it.
+ */
+function copyOwn(target: Record<string, unknown>, source: object, onlyMissing: boolean): number {
+  let copied = 0;
+  for (const key in source) {
+    if (!Object.hasOwn(source, key) || (onlyMissing && Object.hasOwn(target, key))) continue;
+    const value = (source as Record<string, unknown>)[key];
+    if (key === "__proto__")
+      Object.defineProperty(target, key, { value, enumerable: true, writable: true, configurable: true });
+    else target[key] = value;
+    copied++;
+  }
+  return copied;
 }
 
 function isEventId(value: unknown): value is string {

@@ -1,0 +1,16 @@
+/** The result of one POST of a batch, already classified by the retry policy. */
+export type SendOutcome =
+  | { kind: "ok"; status: number }
+  | { kind: "retry"; reason: string; status?: number; retryAfterMs?: number }
+  | { kind: "too_large"; status: number }
+  | { kind: "rejected"; status: number; message: string };
+
+/**
+ * Transport under the batching driver: one attempt per call, no retries of its own, never throws
+ * (network errors and timeouts come back as `retry` outcomes).
+ */
+export interface BatchSender {
+  send(body: string, signal: AbortSignal): Promise<SendOutcome>;
+  /** Closes connections; `force` aborts what is in flight. */
+  close(force: boolean): Promise<void>;
+}
