@@ -89,14 +89,21 @@ export class BatchingEventListenerDriver implements EventListenerDriver {
   }
 
   publishEvent(event: SerializedEvent): void {
-    if (this.#closed) return this.#drop(1, "shut_down");
+    if (this.#closed) {
+      this.#drop(1, "shut_down");
+      return;
+    }
     const size = this.#sizeOf(event);
     if (size + 2 > this.#options.maxBatchBytes) {
       this.#logOnce("too_large", "error", `${event.type} is larger than maxBatchBytes and was dropped`);
-      return this.#drop(1, "too_large");
+      this.#drop(1, "too_large");
+      return;
     }
     // The final event carries the run's output: it is never dropped for space.
-    if (event.type !== FINAL_EVENT_TYPE && this.#isFull(size)) return this.#drop(1, "queue_full");
+    if (event.type !== FINAL_EVENT_TYPE && this.#isFull(size)) {
+      this.#drop(1, "queue_full");
+      return;
+    }
     this.#queue.push(event, size);
     this.#schedule();
   }

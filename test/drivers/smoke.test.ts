@@ -7,7 +7,11 @@ afterEach(async () => server?.close());
 
 it("smoke: delivers through faults in order", async () => {
   server = await startFaultServer();
-  server.setFaultRate(0.3, [{ kind: "status", status: 503 }, { kind: "reset" }, { kind: "status", status: 429, retryAfter: "0" }], 7);
+  server.setFaultRate(
+    0.3,
+    [{ kind: "status", status: 503 }, { kind: "reset" }, { kind: "status", status: 429, retryAfter: "0" }],
+    7,
+  );
   const driver = new GriptapeCloudEventListenerDriver({
     baseUrl: server.url,
     apiKey: "test-key",
@@ -24,7 +28,11 @@ it("smoke: delivers through faults in order", async () => {
   const got = server.events("run-1") as { index: number }[];
   const seen = new Set<number>();
   const firsts: number[] = [];
-  for (const e of got) if (!seen.has(e.index)) { seen.add(e.index); firsts.push(e.index); }
+  for (const e of got)
+    if (!seen.has(e.index)) {
+      seen.add(e.index);
+      firsts.push(e.index);
+    }
   expect(report).toMatchObject({ sent: 2000, failed: 0, dropped: 0, pending: 0 });
   expect(firsts).toEqual([...Array(2000).keys()]);
   console.log(driver.stats(), server.requests.length);
