@@ -1,32 +1,32 @@
 /**
- * A tiny agent-like structure: publishes the events of a run and prints them as they are published.
- * Run it with `npm start -- some words`.
+ * An agent-like structure: streams its answer as TextChunkEvents, reports a custom event, returns an output.
+ * Locally (no GT_CLOUD_* variables) its events print on stderr; under `structure-run-events run` or in
+ * Griptape Cloud they go to the Events API.
  */
-import { EventBus, EventListener, MemoryEventListenerDriver, toArtifact } from "../src/index.js";
+import { runStructure } from "../src/index.js";
 
-const bus = new EventBus();
-const recorded = new MemoryEventListenerDriver();
-bus.addEventListener(new EventListener({ driver: recorded }));
-bus.addEventListener(
-  new EventListener({
-    onEvent: (event) => {
-      process.stderr.write(`${event.type.padEnd(24)} ${JSON.stringify(event)}\n`);
-    },
-  }),
-);
-
-const args = process.argv.slice(2);
-const input = args.join(" ") || "hello";
-bus.publishEvent({ type: "StartStructureRunEvent", input_task_input: toArtifact(input) });
-
-const answer = `echo: ${input}`;
-const tokens = answer.match(/.{1,4}/g) ?? [];
-tokens.forEach((token, index) => {
-  bus.publishEvent({ type: "TextChunkEvent", token, index });
+await runStructure(async ({ args, publishEvent, signal }) => {
+  const question = args.join(" ") || "hello";
+  publishEvent({
+    type: "StartPromptEvent",
+    model: "echo-1",
+    prompt_stack: { messages: [{ role: "user", content: question }] },
+  });
+  const answer = `echo: ${question}`;
+  const tokens = answer.match(/.{1,3}/g) ?? [];
+  for (const [index, token] of tokens.entries()) {
+    signal.throwIfAborted();
+    publishEvent({ type: "TextChunkEvent", token, index });
+    // A real model streams tokens over time; this keeps the example's rhythm visible.
+    await new Promise((resolve) => setTimeout(resolve, 15));
+  }
+  publishEvent({
+    type: "FinishPromptEvent",
+    model: "echo-1",
+    result: answer,
+    input_token_count: 3,
+    output_token_count: tokens.length,
+  });
+  publishEvent({ type: "ToolCalled", tool: "Echo", ok: true });
+  return answer;
 });
-bus.publishEvent({ type: "ToolCalled", tool: "Echo", ok: true });
-bus.publishEvent({ type: "FinishStructureRunEvent", output_task_output: toArtifact(answer) });
-
-await bus.flush();
-process.stdout.write(`${answer}\n`);
-process.stderr.write(`${recorded.records.length} events published\n`);

@@ -53,3 +53,16 @@ export { SerializedEvent } from "./events/serialized-event.js";
 export * from "./events/wire-schemas.js";
 export type { BatchSender, SendOutcome } from "./http/batch-sender.js";
 export type { Logger } from "./logger.js";
+export {
+  PrettyPrintEventListenerDriver,
+  type PrettyPrintOptions,
+} from "./drivers/pretty-print-event-listener-driver.js";
+export {
+  DEFAULT_RUN_OPTIONS,
+  type RunEnd,
+  type RunStructureOptions,
+  type RunStructureResult,
+  runStructure,
+  type StructureContext,
+  type StructureEntry,
+} from "./run/run-structure.js";

@@ -86,6 +86,22 @@ export class EventBus {
     return addReports(await Promise.all(this.#drivers().map((d) => settle(() => d.flush(options)))));
   }
 
+  /**
+   * For a process 'exit' handler, where the event loop will not turn again: every driver that can deliver
+   * synchronously does so now (blocking, under `timeoutMs`) and stops. Never throws.
+   */
+  flushSync(options?: FlushOptions): DeliveryReport {
+    const reports: DeliveryReport[] = [];
+    for (const driver of this.#drivers()) {
+      try {
+        if (driver.flushSync !== undefined) reports.push(driver.flushSync(options));
+      } catch {
+        // An exit handler that throws would replace the exit code; a driver's failure must not.
+      }
+    }
+    return addReports(reports);
+  }
+
   /** Shuts every driver down under one deadline. Listeners stay registered; drivers refuse new events. */
   async shutdown(options?: FlushOptions): Promise<DeliveryReport> {
     return addReports(await Promise.all(this.#drivers().map((d) => settle(() => d.shutdown(options)))));

@@ -59,30 +59,38 @@ export function resolveBatchingOptions(
 ): BatchingOptions {
   const resolved = { ...DEFAULT_BATCHING_OPTIONS } as BatchingOptions;
   for (const key of Object.keys(OPTION_SCHEMAS) as (keyof BatchingOptions)[]) {
-    const schema = OPTION_SCHEMAS[key];
-    const given = options[key];
-    if (given !== undefined) {
-      const parsed = schema.safeParse(given);
-      if (!parsed.success) {
-        throw new ConfigError(key, `option ${key} must be ${describe(schema)}; got ${String(given)}`);
-      }
-      resolved[key] = parsed.data;
-      continue;
-    }
-    const name = tuningEnvName(key);
-    const raw = env[name]?.trim();
-    if (raw === undefined || raw === "") continue;
-    // Number("") and Number("1e3") are numbers, "10ms" is not: only plain decimal integers are accepted.
-    const parsed = /^\d+$/.test(raw) ? schema.safeParse(Number(raw)) : undefined;
-    if (parsed === undefined || !parsed.success) {
-      throw new ConfigError(name, `environment variable ${name} must be ${describe(schema)}; got "${raw}"`);
-    }
-    resolved[key] = parsed.data;
+    resolved[key] = resolveIntegerSetting(key, options[key], env, OPTION_SCHEMAS[key]) ?? resolved[key];
   }
   if (resolved.maxBatchBytes > resolved.maxQueueBytes) {
     throw new ConfigError("maxBatchBytes", "maxBatchBytes cannot exceed maxQueueBytes");
   }
   return resolved;
+}
+
+/**
+ * One integer setting: the option if given, else its `GT_EVENTS_…` variable, else undefined (use the default).
+ * A bad value is a `ConfigError` naming the option or the variable.
+ */
+export function resolveIntegerSetting(
+  key: string,
+  given: number | undefined,
+  env: Readonly<Record<string, string | undefined>>,
+  schema: z.ZodType<number>,
+): number | undefined {
+  if (given !== undefined) {
+    const parsed = schema.safeParse(given);
+    if (!parsed.success) throw new ConfigError(key, `option ${key} must be ${describe(schema)}; got ${String(given)}`);
+    return parsed.data;
+  }
+  const name = tuningEnvName(key);
+  const raw = env[name]?.trim();
+  if (raw === undefined || raw === "") return undefined;
+  // Number("") and Number("1e3") are numbers, "10ms" is not: only plain decimal integers are accepted.
+  const parsed = /^\d+$/.test(raw) ? schema.safeParse(Number(raw)) : undefined;
+  if (parsed === undefined || !parsed.success) {
+    throw new ConfigError(name, `environment variable ${name} must be ${describe(schema)}; got "${raw}"`);
+  }
+  return parsed.data;
 }
 
 function describe(schema: z.ZodType<number>): string {

@@ -27,6 +27,11 @@ export interface FlushOptions {
 export interface EventListenerDriver {
   publishEvent(event: SerializedEvent): void;
   flush(options?: FlushOptions): Promise<DeliveryReport>;
+  /**
+   * Optional: for a process 'exit' handler, where the event loop will not turn again. Delivers what is
+   * pending synchronously (blocking, under `timeoutMs`) and stops the driver.
+   */
+  flushSync?(options?: FlushOptions): DeliveryReport;
   /** Stops intake, drains under the deadline, releases resources. Idempotent. */
   shutdown(options?: FlushOptions): Promise<DeliveryReport>;
   /**

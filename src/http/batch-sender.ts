@@ -11,6 +11,11 @@ export type SendOutcome =
  */
 export interface BatchSender {
   send(body: string, signal: AbortSignal): Promise<SendOutcome>;
+  /**
+   * Optional: POSTs `bodies` in order, blocking, for process-exit paths where the event loop will not turn
+   * again. Returns how many (a prefix) were acknowledged within `timeoutMs`.
+   */
+  sendSync?(bodies: readonly string[], timeoutMs: number): number;
   /** Closes connections; `force` aborts what is in flight. */
   close(force: boolean): Promise<void>;
 }

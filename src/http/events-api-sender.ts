@@ -1,5 +1,6 @@
 import { Pool } from "undici";
 import type { BatchSender, SendOutcome } from "./batch-sender.js";
+import { postSync } from "./sync-post.js";
 import { classifyStatus, parseRetryAfter } from "./retry-policy.js";
 
 export interface EventsApiSenderOptions {
@@ -22,6 +23,7 @@ export class EventsApiSender implements BatchSender {
   readonly #headers: Record<string, string>;
   readonly #timeoutMs: number;
   readonly #apiKey: string;
+  readonly #url: string;
 
   constructor(options: EventsApiSenderOptions) {
     this.#pool = new Pool(options.baseUrl.origin, {
@@ -40,6 +42,7 @@ export class EventsApiSender implements BatchSender {
     };
     this.#timeoutMs = options.requestTimeoutMs;
     this.#apiKey = options.apiKey;
+    this.#url = options.baseUrl.origin + this.#path;
   }
 
   async send(body: string, signal: AbortSignal): Promise<SendOutcome> {
@@ -77,6 +80,10 @@ export class EventsApiSender implements BatchSender {
       if (timeout.aborted) return { kind: "retry", reason: `no response within ${this.#timeoutMs} ms` };
       return { kind: "retry", reason: describeNetworkError(error) };
     }
+  }
+
+  sendSync(bodies: readonly string[], timeoutMs: number): number {
+    return postSync({ url: this.#url, headers: this.#headers }, bodies, timeoutMs);
   }
 
   async close(force: boolean): Promise<void> {

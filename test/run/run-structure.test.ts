@@ -1,0 +1,267 @@
+import { type ChildProcess, spawn } from "node:child_process";
+import { fileURLToPath } from "node:url";
+import { afterEach, describe, expect, it } from "vitest";
+import { type FaultServer, startFaultServer } from "../support/fault-server.js";
+
+const STRUCTURE = fileURLToPath(new URL("./structures/structure.ts", import.meta.url));
+const API_KEY = "sk-test-0123456789-secret";
+const RUN_ID = "run-exit-paths";
+
+interface Finished {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  stdout: string;
+  stderr: string;
+}
+
+interface WireEvent {
+  type: string;
+  id: string;
+  index?: number;
+  output_task_output?: { type: string; value: unknown } | null;
+  meta?: Record<string, unknown>;
+}
+
+let server: FaultServer | undefined;
+const children: ChildProcess[] = [];
+
+afterEach(async () => {
+  for (const child of children.splice(0)) if (child.exitCode === null) child.kill("SIGKILL");
+  await server?.close();
+  server = undefined;
+});
+
+function cleanEnv(): NodeJS.ProcessEnv {
+  const env = { ...process.env };
+  for (const key of Object.keys(env)) if (key.startsWith("GT_")) delete env[key];
+  return env;
+}
+
+function start(args: string[], env: NodeJS.ProcessEnv): { child: ChildProcess; done: Promise<Finished> } {
+  const child = spawn(process.execPath, ["--import", "tsx", STRUCTURE, ...args], { env, stdio: "pipe" });
+  children.push(child);
+  let stdout = "";
+  let stderr = "";
+  child.stdout?.on("data", (chunk: Buffer) => {
+    stdout += chunk.toString();
+  });
+  child.stderr?.on("data", (chunk: Buffer) => {
+    stderr += chunk.toString();
+  });
+  const done = new Promise<Finished>((resolve) => {
+    child.on("close", (code, signal) => resolve({ code, signal, stdout, stderr }));
+  });
+  return { child, done };
+}
+
+function cloudEnv(s: FaultServer, extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
+  return {
+    ...cleanEnv(),
+    GT_CLOUD_STRUCTURE_RUN_ID: RUN_ID,
+    GT_CLOUD_API_KEY: API_KEY,
+    GT_CLOUD_BASE_URL: s.url,
+    GT_EVENTS_RETRY_INITIAL_DELAY_MS: "5",
+    GT_EVENTS_RETRY_MAX_DELAY_MS: "50",
+    ...extra,
+  };
+}
+
+function waitForStdout(child: ChildProcess, text: string): Promise<void> {
+  return new Promise((resolve) => {
+    let seen = "";
+    child.stdout?.on("data", (chunk: Buffer) => {
+      seen += chunk.toString();
+      if (seen.includes(text)) resolve();
+    });
+  });
+}
+
+/** Distinct events in order of first arrival (a retried batch may arrive twice). */
+function firstArrivals(s: FaultServer): WireEvent[] {
+  const seen = new Set<string>();
+  const out: WireEvent[] = [];
+  for (const event of s.events(RUN_ID) as WireEvent[]) {
+    if (seen.has(event.id)) continue;
+    seen.add(event.id);
+    out.push(event);
+  }
+  return out;
+}
+
+/** The guarantees of DESIGN §4 that hold on every path; returns the Finish event. */
+function expectDelivered(s: FaultServer, finished: Finished, chunks: number): WireEvent {
+  const events = firstArrivals(s);
+  const finishes = events.filter((e) => e.type === "FinishStructureRunEvent");
+  expect(finishes).toHaveLength(1);
+  const finish = finishes[0]!;
+  // Exactly one distinct Finish, and after every event published before it.
+  expect(events.at(-1)).toBe(finish);
+  const indexes = events.filter((e) => e.type === "TextChunkEvent").map((e) => e.index);
+  expect(indexes).toEqual([...Array(chunks).keys()]);
+  expect(events[0]?.type).toBe("StartStructureRunEvent");
+  // The key never reaches the structure's output or its logs.
+  expect(finished.stdout + finished.stderr).not.toContain(API_KEY);
+  return finish;
+}
+
+const servers = {
+  healthy: async () => startFaultServer({ apiKey: API_KEY }),
+  flaky: async () => {
+    const s = await startFaultServer({ apiKey: API_KEY });
+    s.setFaultRate(0.3, [{ kind: "status", status: 503 }, { kind: "status", status: 500 }, { kind: "reset" }], 11);
+    return s;
+  },
+  slow: async () => {
+    const s = await startFaultServer({ apiKey: API_KEY });
+    s.setFaultRate(1, [{ kind: "delay", ms: 150 }], 3);
+    return s;
+  },
+};
+
+describe.each(Object.entries(servers))("runStructure exit paths, %s server", (_name, makeServer) => {
+  it("entry returns: output is the JsonArtifact of the value, exit 0", async () => {
+    server = await makeServer();
+    const finished = await start(["return", "30"], cloudEnv(server)).done;
+    expect(finished.code).toBe(0);
+    const finish = expectDelivered(server, finished, 30);
+    expect(finish.output_task_output).toMatchObject({ type: "JsonArtifact", value: { answer: 42, mode: "return" } });
+  });
+
+  it("entry throws: ErrorArtifact, exit 1, the error on stderr", async () => {
+    server = await makeServer();
+    const finished = await start(["throw"], cloudEnv(server)).done;
+    expect(finished.code).toBe(1);
+    expect(finished.stderr).toContain("boom from the entry");
+    const finish = expectDelivered(server, finished, 20);
+    expect(finish.output_task_output).toMatchObject({ type: "ErrorArtifact", value: "boom from the entry" });
+  });
+
+  it("process.exit(n) in user code: events still delivered synchronously, exit code kept", async () => {
+    server = await makeServer();
+    const finished = await start(["exit", "50"], cloudEnv(server)).done;
+    expect(finished.code).toBe(7);
+    const finish = expectDelivered(server, finished, 50);
+    expect(finish.output_task_output?.type).toBe("ErrorArtifact");
+    expect(String(finish.output_task_output?.value)).toContain("code 7");
+  });
+
+  it("SIGTERM: the signal aborts first, a grace period, ErrorArtifact, exit 143", async () => {
+    server = await makeServer();
+    const { child, done } = start(["signal"], cloudEnv(server));
+    await waitForStdout(child, "ready");
+    child.kill("SIGTERM");
+    const finished = await done;
+    expect(finished.code).toBe(143);
+    const finish = expectDelivered(server, finished, 20);
+    expect(finish.output_task_output).toMatchObject({ type: "ErrorArtifact", value: "terminated by SIGTERM" });
+    const types = firstArrivals(server).map((e) => e.type);
+    expect(types.indexOf("AbortSeen")).toBeGreaterThan(0);
+    expect(types.indexOf("AbortSeen")).toBeLessThan(types.indexOf("FinishStructureRunEvent"));
+  });
+});
+
+describe("runStructure exit paths", () => {
+  it("entry rejects: ErrorArtifact, exit 1", async () => {
+    server = await servers.healthy();
+    const finished = await start(["reject"], cloudEnv(server)).done;
+    expect(finished.code).toBe(1);
+    expect(finished.stderr).toContain("rejected from the entry");
+    expect(expectDelivered(server, finished, 20).output_task_output).toMatchObject({
+      type: "ErrorArtifact",
+      value: "rejected from the entry",
+    });
+  });
+
+  it("SIGINT: exit 130", async () => {
+    server = await servers.healthy();
+    const { child, done } = start(["signal"], cloudEnv(server));
+    await waitForStdout(child, "ready");
+    child.kill("SIGINT");
+    const finished = await done;
+    expect(finished.code).toBe(130);
+    expect(expectDelivered(server, finished, 20).output_task_output).toMatchObject({ value: "terminated by SIGINT" });
+  });
+
+  it("an entry that ignores the signal is ended after the grace period", async () => {
+    server = await servers.healthy();
+    const { child, done } = start(["ignore-signal"], cloudEnv(server, { GT_EVENTS_SIGNAL_GRACE_MS: "300" }));
+    await waitForStdout(child, "ready");
+    child.kill("SIGTERM");
+    const finished = await done;
+    expect(finished.code).toBe(143);
+    expectDelivered(server, finished, 20);
+  });
+
+  it("uncaught exception: ErrorArtifact, exit 1", async () => {
+    server = await servers.flaky();
+    const finished = await start(["uncaught"], cloudEnv(server)).done;
+    expect(finished.code).toBe(1);
+    expect(finished.stderr).toContain("uncaught in a timer");
+    expect(expectDelivered(server, finished, 20).output_task_output).toMatchObject({
+      type: "ErrorArtifact",
+      value: "uncaught in a timer",
+    });
+  });
+
+  it("unhandled rejection: ErrorArtifact, exit 1", async () => {
+    server = await servers.flaky();
+    const finished = await start(["unhandled"], cloudEnv(server)).done;
+    expect(finished.code).toBe(1);
+    expect(expectDelivered(server, finished, 20).output_task_output).toMatchObject({
+      type: "ErrorArtifact",
+      value: "nobody handles this",
+    });
+  });
+
+  it("process.exit after awaiting: the later event and the Finish event arrive", async () => {
+    server = await servers.slow();
+    const finished = await start(["exit-later"], cloudEnv(server)).done;
+    expect(finished.code).toBe(3);
+    expectDelivered(server, finished, 20);
+    expect(firstArrivals(server).map((e) => e.type)).toContain("BeforeExit");
+  });
+
+  it("the event loop empties while the entry never settles: ErrorArtifact, exit 1", async () => {
+    server = await servers.healthy();
+    const finished = await start(["stall"], cloudEnv(server)).done;
+    expect(finished.code).toBe(1);
+    expect(String(expectDelivered(server, finished, 20).output_task_output?.value)).toContain("never resolves");
+  });
+
+  it("a Finish event published by the code itself is the only one", async () => {
+    server = await servers.healthy();
+    const finished = await start(["own-finish"], cloudEnv(server)).done;
+    expect(finished.code).toBe(0);
+    expect(expectDelivered(server, finished, 20).meta).toEqual({ mine: true });
+  });
+
+  it("ends with the right code even when user code left handles open", async () => {
+    server = await servers.healthy();
+    const finished = await start(["open-handles"], cloudEnv(server)).done;
+    expect(finished.code).toBe(0);
+    expect(expectDelivered(server, finished, 20).output_task_output).toMatchObject({ value: "done despite handles" });
+  });
+
+  it("a handler the user installed still runs", async () => {
+    server = await servers.healthy();
+    const finished = await start(["user-handler"], cloudEnv(server)).done;
+    expect(finished.code).toBe(1);
+    expect(finished.stderr).toContain("user handler ran");
+    expectDelivered(server, finished, 20);
+  });
+
+  it("an output too large for the wire becomes an ErrorArtifact, exit 1", async () => {
+    server = await servers.healthy();
+    const finished = await start(["big-output"], cloudEnv(server)).done;
+    expect(finished.code).toBe(1);
+    expect(String(expectDelivered(server, finished, 20).output_task_output?.value)).toContain("could not be sent");
+  });
+
+  it("runs with no GT_* variables and prints its events locally", async () => {
+    const finished = await start(["return-text", "3"], cleanEnv()).done;
+    expect(finished.code).toBe(0);
+    expect(finished.stderr).toContain("StartStructureRunEvent");
+    expect(finished.stderr).toContain("t0t1t2");
+    expect(finished.stderr).toMatch(/FinishStructureRunEvent output_task_output="hello"/);
+  });
+});

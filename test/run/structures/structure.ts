@@ -1,0 +1,74 @@
+/**
+ * One structure with many ways to end, chosen by its first argument; the exit-path tests spawn it as a real
+ * child process. Each mode publishes a few events first so that ordering before the Finish event is checked.
+ */
+import { runStructure } from "../../../src/index.js";
+
+const mode = process.argv[2] ?? "return";
+const count = Number(process.argv[3] ?? "20");
+
+await runStructure(async ({ publishEvent, signal }) => {
+  for (let index = 0; index < count; index++) publishEvent({ type: "TextChunkEvent", token: `t${index}`, index });
+  switch (mode) {
+    case "return":
+      return { answer: 42, mode };
+    case "return-text":
+      return "hello";
+    case "throw":
+      throw new Error("boom from the entry");
+    case "reject":
+      await new Promise((resolve) => setTimeout(resolve, 10));
+      return Promise.reject(new Error("rejected from the entry"));
+    case "signal": {
+      signal.addEventListener("abort", () => {
+        publishEvent({ type: "AbortSeen", reason: String(signal.reason) });
+      });
+      process.stdout.write("ready\n");
+      // Runs until the signal, then winds down within the grace period.
+      await new Promise<void>((resolve) => signal.addEventListener("abort", () => setTimeout(resolve, 50)));
+      return "wound down";
+    }
+    case "ignore-signal":
+      process.stdout.write("ready\n");
+      setInterval(() => {}, 1000);
+      return new Promise(() => {});
+    case "uncaught":
+      setTimeout(() => {
+        throw new Error("uncaught in a timer");
+      }, 10);
+      setInterval(() => {}, 1000);
+      return new Promise(() => {});
+    case "unhandled":
+      void Promise.reject(new Error("nobody handles this"));
+      setInterval(() => {}, 1000);
+      return new Promise(() => {});
+    case "exit":
+      process.exit(7);
+      break;
+    case "exit-later":
+      await new Promise((resolve) => setTimeout(resolve, 10));
+      publishEvent({ type: "BeforeExit", n: 1 });
+      process.exit(3);
+      break;
+    case "stall":
+      return new Promise(() => {});
+    case "own-finish":
+      publishEvent({ type: "FinishStructureRunEvent", output_task_output: null, meta: { mine: true } });
+      return "ignored";
+    case "open-handles":
+      setInterval(() => {}, 1000);
+      return "done despite handles";
+    case "user-handler":
+      process.on("uncaughtException", () => {
+        process.stderr.write("user handler ran\n");
+      });
+      setTimeout(() => {
+        throw new Error("seen by both handlers");
+      }, 10);
+      return new Promise(() => {});
+    case "big-output":
+      return "x".repeat(3 * 1024 * 1024);
+    default:
+      throw new Error(`unknown mode ${mode}`);
+  }
+});
