@@ -1,7 +1,17 @@
+import { killChildren } from "./children.js";
+import { benchDelivery } from "./delivery.bench.js";
+import { benchMemory } from "./memory.bench.js";
 import { benchPublish } from "./publish.bench.js";
 
 const results: Record<string, boolean> = {};
-results.publish = benchPublish();
+try {
+  results.publish = benchPublish();
+  results.delivery = await benchDelivery();
+  results.memory = await benchMemory();
+} finally {
+  // Every child (sink, publishers) is gone before the summary, even when a benchmark threw.
+  killChildren();
+}
 process.stdout.write(
   `\n${Object.entries(results)
     .map(([k, v]) => `${k}: ${v ? "target met" : "target missed"}`)

@@ -25,6 +25,10 @@ export {
 } from "./drivers/griptape-cloud-event-listener-driver.js";
 export { MemoryEventListenerDriver } from "./drivers/memory-event-listener-driver.js";
 export {
+  PrettyPrintEventListenerDriver,
+  type PrettyPrintOptions,
+} from "./drivers/pretty-print-event-listener-driver.js";
+export {
   ConfigError,
   type FieldIssue,
   InvalidArtifactError,
@@ -54,10 +58,6 @@ export * from "./events/wire-schemas.js";
 export type { BatchSender, SendOutcome } from "./http/batch-sender.js";
 export type { Logger } from "./logger.js";
 export {
-  PrettyPrintEventListenerDriver,
-  type PrettyPrintOptions,
-} from "./drivers/pretty-print-event-listener-driver.js";
-export {
   DEFAULT_RUN_OPTIONS,
   type RunEnd,
   type RunStructureOptions,
@@ -66,3 +66,24 @@ export {
   type StructureContext,
   type StructureEntry,
 } from "./run/run-structure.js";
+export { type ApiErrorBody, ApiErrorBodySchema, type ApiErrorCode } from "./runtime/api-error.js";
+export { formatIsoMicros, formatSystemTime } from "./runtime/clock.js";
+export { EventsApiEmulator } from "./runtime/events-api-emulator.js";
+export {
+  EVENTS_API_EMULATOR_DEFAULTS,
+  EVENTS_PAGE_DEFAULT_LIMIT,
+  EVENTS_PAGE_MAX_LIMIT,
+  type EventsApiEmulatorOptions,
+} from "./runtime/events-api-emulator-options.js";
+export { EmulatorStateError, RunStateError, UnknownRunError } from "./runtime/runtime-errors.js";
+export {
+  type CreateRunOptions,
+  STRUCTURE_RUN_STATUSES,
+  type StructureRun,
+  type StructureRunResource,
+  StructureRunResourceSchema,
+  type StructureRunStatus,
+  StructureRunStatusSchema,
+  TERMINAL_RUN_STATUSES,
+} from "./runtime/structure-run.js";
+export type { SystemEventPayload } from "./runtime/system-events.js";

@@ -29,7 +29,7 @@ export interface DriverStats extends DeliveryReport {
 
 interface InFlight {
   readonly firstSeq: number;
-  readonly count: number;
+  readonly events: readonly SerializedEvent[];
 }
 
 type Delivery = SendOutcome | { kind: "gave_up"; reason: "retries_exhausted" | "deadline"; message: string };
@@ -130,6 +130,37 @@ export class BatchingEventListenerDriver implements EventListenerDriver {
     return this.#shutdown;
   }
 
+  /**
+   * For a process 'exit' handler: stops the driver and POSTs everything not yet acknowledged, in order,
+   * blocking for at most `timeoutMs` (default `shutdownTimeoutMs`). Batches in flight are sent again, so
+   * they may arrive twice (event ids tell). Without a synchronous sender, everything pending is failed.
+   */
+  flushSync(options: FlushOptions = {}): DeliveryReport {
+    this.#closed = true;
+    this.#abort.abort();
+    const inFlight = [...this.#inFlight].sort((a, b) => a.firstSeq - b.firstSeq);
+    // Their async completion can no longer be counted on: the loop will not turn again.
+    this.#inFlight.clear();
+    const events = [...inFlight.flatMap((batch) => batch.events), ...this.#queue.drain()];
+    const batches: SerializedEvent[][] = [];
+    const queue = new EventQueue();
+    for (const event of events) queue.push(event, this.#sizeOf(event));
+    while (queue.length > 0)
+      batches.push(queue.take(this.#options.maxBatchEvents, this.#options.maxBatchBytes - 2, (e) => this.#sizeOf(e)));
+    const timeoutMs = options.timeoutMs ?? this.#options.shutdownTimeoutMs;
+    const acknowledged =
+      this.#sender.sendSync?.(
+        batches.map((b) => this.#body(b)),
+        timeoutMs,
+      ) ?? 0;
+    batches.forEach((batch, i) => {
+      if (i < acknowledged) this.#sent += batch.length;
+      else this.#fail(batch.length, "deadline", "not acknowledged before the process exited");
+    });
+    this.#wakeWaiters();
+    return this.#report();
+  }
+
   stats(): DriverStats {
     return {
       ...this.#report(),
@@ -175,6 +206,13 @@ export class BatchingEventListenerDriver implements EventListenerDriver {
   }
 
   #schedule(): void {
+    if (this.#lingerTimer !== undefined && this.#batchIsFull()) {
+      // The linger is for latency; a full batch does not wait for it.
+      clearTimeout(this.#lingerTimer);
+      this.#lingerTimer = undefined;
+      setImmediate(() => this.#startBatches());
+      return;
+    }
     if (this.#scheduled || this.#queue.length === 0 || !this.#hasFreeSlot()) return;
     this.#scheduled = true;
     const { lingerMs, maxBatchEvents } = this.#options;
@@ -184,6 +222,10 @@ export class BatchingEventListenerDriver implements EventListenerDriver {
       // Not sent synchronously: events published in the same tick go together in one batch.
       setImmediate(() => this.#startBatches());
     }
+  }
+
+  #batchIsFull(): boolean {
+    return this.#queue.length >= this.#options.maxBatchEvents || this.#queue.bytes >= this.#options.maxBatchBytes - 2;
   }
 
   /** Skips a pending linger (flush and shutdown want the data out now). */
@@ -205,7 +247,7 @@ export class BatchingEventListenerDriver implements EventListenerDriver {
       const batch = this.#queue.take(this.#options.maxBatchEvents, this.#options.maxBatchBytes - 2, (e) =>
         this.#sizeOf(e),
       );
-      const inFlight: InFlight = { firstSeq, count: batch.length };
+      const inFlight: InFlight = { firstSeq, events: batch };
       this.#inFlight.add(inFlight);
       this.#sendQueue
         .add(() => this.#deliver(batch))
@@ -394,7 +436,7 @@ export class BatchingEventListenerDriver implements EventListenerDriver {
 
   #report(): DeliveryReport {
     let inFlight = 0;
-    for (const batch of this.#inFlight) inFlight += batch.count;
+    for (const batch of this.#inFlight) inFlight += batch.events.length;
     return { sent: this.#sent, failed: this.#failed, dropped: this.#dropped, pending: this.#queue.length + inFlight };
   }
 }

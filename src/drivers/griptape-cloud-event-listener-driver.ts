@@ -41,6 +41,11 @@ export class GriptapeCloudEventListenerDriver extends BatchingEventListenerDrive
         "no structure run id: set GT_CLOUD_STRUCTURE_RUN_ID (Griptape Cloud sets it) or pass structureRunId",
       );
     }
+    if (structureRunId === "." || structureRunId === "..") {
+      // A dot segment: no percent-encoding keeps it in the route (URL parsers resolve "%2e%2e" too).
+      const source = options.structureRunId !== undefined ? "structureRunId" : "GT_CLOUD_STRUCTURE_RUN_ID";
+      throw new ConfigError(source, `${source} "${structureRunId}" is not a structure run id`);
+    }
     const apiKey = pick(options.apiKey, "apiKey", env, "GT_CLOUD_API_KEY");
     if (apiKey === undefined) {
       throw new ConfigError(
@@ -48,7 +53,7 @@ export class GriptapeCloudEventListenerDriver extends BatchingEventListenerDrive
         "GT_CLOUD_STRUCTURE_RUN_ID is set but no API key is: set GT_CLOUD_API_KEY or pass apiKey",
       );
     }
-    const baseUrl = parseBaseUrl(options, env);
+    const baseUrl = parseBaseUrl(options, env, apiKey);
     const tuning = resolveBatchingOptions(options, env);
     super(
       tuning,
@@ -83,6 +88,7 @@ function pick(
 function parseBaseUrl(
   options: GriptapeCloudEventListenerDriverOptions,
   env: Readonly<Record<string, string | undefined>>,
+  apiKey: string,
 ): URL {
   const source = options.baseUrl !== undefined ? "baseUrl" : "GT_CLOUD_BASE_URL";
   const raw = pick(options.baseUrl, "baseUrl", env, "GT_CLOUD_BASE_URL") ?? DEFAULT_BASE_URL;
@@ -90,7 +96,8 @@ function parseBaseUrl(
   try {
     url = new URL(raw);
   } catch {
-    throw new ConfigError(source, `${source} is not a URL: "${raw}"`);
+    // Quoted to help, but a key pasted into the wrong variable must not reach a log through this message.
+    throw new ConfigError(source, `${source} is not a URL: "${raw.replaceAll(apiKey, "[redacted]")}"`);
   }
   if (url.protocol !== "https:" && url.protocol !== "http:") {
     throw new ConfigError(source, `${source} must be an http(s) URL, got ${url.protocol}`);

@@ -1,4 +1,5 @@
 import { writeSync } from "node:fs";
+import { summarizeEvent } from "../events/event-summary.js";
 import type { SerializedEvent } from "../events/serialized-event.js";
 import type { DeliveryReport, EventListenerDriver } from "./event-listener-driver.js";
 
@@ -8,9 +9,6 @@ export interface PrettyPrintOptions {
   /** ANSI colours. Default: when `fd` is a TTY and NO_COLOR is unset. */
   color?: boolean;
 }
-
-const BASE_KEYS = new Set(["type", "id", "timestamp", "meta"]);
-const MAX_SUMMARY_CHARS = 240;
 
 /**
  * A readable view of the events, for running a structure outside Griptape Cloud: text chunks are streamed
@@ -35,7 +33,7 @@ export class PrettyPrintEventListenerDriver implements EventListenerDriver {
       this.#write(data.token);
       this.#midLine = !data.token.endsWith("\n");
     } else {
-      const line = `${this.#paint(event.type, "1;36")} ${this.#paint(summary(data), "2")}\n`;
+      const line = `${this.#paint(event.type, "1;36")} ${this.#paint(summarizeEvent(data), "2")}\n`;
       this.#write(this.#midLine ? `\n${line}` : line);
       this.#midLine = false;
     }
@@ -72,21 +70,6 @@ export class PrettyPrintEventListenerDriver implements EventListenerDriver {
   #report(): DeliveryReport {
     return { sent: this.#printed, failed: 0, dropped: 0, pending: 0 };
   }
-}
-
-function summary(event: Record<string, unknown>): string {
-  const fields = Object.entries(event).filter(([key, value]) => !BASE_KEYS.has(key) && value !== null);
-  const text = fields.map(([key, value]) => `${key}=${JSON.stringify(artifactValue(value))}`).join(" ");
-  return text.length > MAX_SUMMARY_CHARS ? `${text.slice(0, MAX_SUMMARY_CHARS - 1)}…` : text;
-}
-
-/** Shows an artifact by its value: `output_task_output="Hello"` reads better than the whole artifact. */
-function artifactValue(value: unknown): unknown {
-  if (typeof value === "object" && value !== null && "value" in value && "type" in value) {
-    const inner = (value as { value: unknown }).value;
-    return Array.isArray(inner) ? inner.map(artifactValue) : inner;
-  }
-  return value;
 }
 
 function isTty(fd: number): boolean {

@@ -1,7 +1,7 @@
 import { Pool } from "undici";
 import type { BatchSender, SendOutcome } from "./batch-sender.js";
-import { postSync } from "./sync-post.js";
 import { classifyStatus, parseRetryAfter } from "./retry-policy.js";
+import { postSync } from "./sync-post.js";
 
 export interface EventsApiSenderOptions {
   /** Base URL; its own path is kept (`https://x/p` → `https://x/p/api/…`). */

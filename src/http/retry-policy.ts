@@ -13,6 +13,15 @@ export function classifyStatus(status: number): StatusClass {
   return "rejected";
 }
 
+// RFC 9110 §5.6.7: IMF-fixdate, and the obsolete RFC 850 and asctime forms a recipient must accept.
+const MONTH = "(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)";
+const TIME = "\\d{2}:\\d{2}:\\d{2}";
+const IMF_FIXDATE = new RegExp(`^(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun), \\d{2} ${MONTH} \\d{4} ${TIME} GMT$`);
+const RFC850_DATE = new RegExp(
+  `^(?:Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday), \\d{2}-${MONTH}-\\d{2} ${TIME} GMT$`,
+);
+const ASCTIME_DATE = new RegExp(`^(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun) ${MONTH} [ \\d]\\d ${TIME} \\d{4}$`);
+
 /**
  * `Retry-After` as milliseconds from now: delta-seconds or an HTTP date (RFC 9110 §10.2.3).
  * Undefined when absent or unparseable, so the caller falls back to backoff.
@@ -21,7 +30,12 @@ export function parseRetryAfter(value: string | string[] | undefined, nowMs = Da
   const raw = (Array.isArray(value) ? value[0] : value)?.trim();
   if (raw === undefined || raw === "") return undefined;
   if (/^\d+$/.test(raw)) return Number(raw) * 1000;
-  const at = Date.parse(raw);
+  // Date.parse alone is far too lenient: V8 reads "-1", "1.5" or "foo 2" as dates in 2001, which would turn a
+  // garbage header into "retry now". Only the three HTTP-date forms are dates; asctime carries no zone but is UTC.
+  let at: number;
+  if (IMF_FIXDATE.test(raw) || RFC850_DATE.test(raw)) at = Date.parse(raw);
+  else if (ASCTIME_DATE.test(raw)) at = Date.parse(`${raw} GMT`);
+  else return undefined;
   return Number.isNaN(at) ? undefined : Math.max(0, at - nowMs);
 }
 
@@ -36,6 +50,7 @@ export function backoffDelay(
   maxMs: number,
   random: () => number = Math.random,
 ): number {
-  const ceiling = Math.min(maxMs, initialMs * 2 ** Math.max(0, retry - 1));
+  // The exponent is bounded: past 2^1023 it is Infinity, and 0 * Infinity (retryInitialDelayMs 0) is NaN.
+  const ceiling = Math.min(maxMs, initialMs * 2 ** Math.min(Math.max(0, retry - 1), 52));
   return Math.floor(random() * ceiling);
 }

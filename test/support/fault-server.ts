@@ -51,6 +51,8 @@ export interface ReceivedRequest {
   status: RequestStatus;
   bytes: number;
   headers: Record<string, string | string[] | undefined>;
+  /** `Date.now()` when the request arrived (its headers were read). */
+  at: number;
 }
 
 export interface FaultServer {
@@ -338,7 +340,14 @@ export function startFaultServer(options: FaultServerOptions = {}): Promise<Faul
     const gen = generation;
     const method = req.method ?? "GET";
     const rawPath = req.url ?? "/";
-    const record: ReceivedRequest = { method, path: rawPath, status: "hang", bytes: 0, headers: { ...req.headers } };
+    const record: ReceivedRequest = {
+      method,
+      path: rawPath,
+      status: "hang",
+      bytes: 0,
+      headers: { ...req.headers },
+      at: Date.now(),
+    };
     requests.push(record);
 
     const q = rawPath.indexOf("?");

@@ -1,0 +1,128 @@
+import { parseArgs } from "node:util";
+import { UsageError } from "./usage-error.js";
+
+export const USAGE = `Usage: structure-run-events <command> [options]
+
+Commands:
+  run [--port N] [--json] [--events-file F] [--structure-id ID] -- <command> [args...]
+        Run a command as a structure against a local Events API emulator and show its events live.
+        Exits with the structure's exit code.
+  serve [--port N] [--host H] [--events-file F] [--api-key K] [-- <command> [args...]]
+        Run the Events API emulator alone. With a command, each run created over HTTP
+        (POST /api/structures/{id}/runs) starts it.
+  tail <run-id> [--base-url U] [--api-key K] [--offset N] [--json]
+        Follow a run's events from any Events API (default GT_CLOUD_BASE_URL, GT_CLOUD_API_KEY).
+
+Options:
+  --port N          port to listen on (default: any free port for run, 8080 for serve)
+  --host H          address to bind (default 127.0.0.1)
+  --json            one JSON line per event (EventDetail) on stdout, nothing else
+  --events-file F   also append every event as NDJSON to F
+  -h, --help        this help
+  -v, --version     the package version`;
+
+export type Command =
+  | { name: "help" }
+  | { name: "version" }
+  | { name: "run"; port: number; json: boolean; eventsFile?: string; structureId?: string; command: string[] }
+  | { name: "serve"; port: number; host: string; eventsFile?: string; apiKey?: string; command: string[] }
+  | { name: "tail"; runId: string; baseUrl?: string; apiKey?: string; offset: number; json: boolean };
+
+/** Parses argv (after `node script`); throws `UsageError` with a precise message on bad input. */
+export function parseCommand(argv: readonly string[]): Command {
+  const [name, ...rest] = argv;
+  if (name === undefined || name === "-h" || name === "--help" || name === "help") return { name: "help" };
+  if (name === "-v" || name === "--version") return { name: "version" };
+  // Everything after "--" is the structure's command line, untouched.
+  const dash = rest.indexOf("--");
+  const own = dash < 0 ? rest : rest.slice(0, dash);
+  const command = dash < 0 ? [] : rest.slice(dash + 1);
+  switch (name) {
+    case "run": {
+      const { values } = parse(own, {
+        port: { type: "string" },
+        json: { type: "boolean" },
+        "events-file": { type: "string" },
+        "structure-id": { type: "string" },
+      });
+      if (command.length === 0) throw new UsageError("run needs a command after --, e.g. run -- node my-structure.js");
+      return {
+        name,
+        port: port(values.port, 0),
+        json: values.json === true,
+        command,
+        ...optional("eventsFile", values["events-file"]),
+        ...optional("structureId", values["structure-id"]),
+      };
+    }
+    case "serve": {
+      const { values } = parse(own, {
+        port: { type: "string" },
+        host: { type: "string" },
+        "events-file": { type: "string" },
+        "api-key": { type: "string" },
+      });
+      return {
+        name,
+        port: port(values.port, 8080),
+        host: typeof values.host === "string" ? values.host : "127.0.0.1",
+        command,
+        ...optional("eventsFile", values["events-file"]),
+        ...optional("apiKey", values["api-key"]),
+      };
+    }
+    case "tail": {
+      if (command.length > 0) throw new UsageError("tail takes no command after --");
+      const { values, positionals } = parse(
+        own,
+        {
+          "base-url": { type: "string" },
+          "api-key": { type: "string" },
+          offset: { type: "string" },
+          json: { type: "boolean" },
+        },
+        true,
+      );
+      if (positionals.length !== 1) throw new UsageError("tail needs exactly one run id: tail <run-id>");
+      return {
+        name,
+        runId: positionals[0]!,
+        offset: integer("--offset", values.offset, 0),
+        json: values.json === true,
+        ...optional("baseUrl", values["base-url"]),
+        ...optional("apiKey", values["api-key"]),
+      };
+    }
+    default:
+      throw new UsageError(`unknown command "${name}": use run, serve or tail`);
+  }
+}
+
+type OptionSpec = Record<string, { type: "string" | "boolean" }>;
+
+function parse(args: string[], options: OptionSpec, allowPositionals = false) {
+  try {
+    return parseArgs({ args, options, allowPositionals, strict: true });
+  } catch (error) {
+    // node:util's messages name the flag ("Unknown option '--prot'"); keep them, typed.
+    throw new UsageError(error instanceof Error ? error.message : String(error));
+  }
+}
+
+function port(value: string | boolean | undefined, fallback: number): number {
+  const n = integer("--port", value, fallback);
+  if (n > 65_535) throw new UsageError(`--port must be between 0 and 65535, got ${n}`);
+  return n;
+}
+
+function integer(flag: string, value: string | boolean | undefined, fallback: number): number {
+  if (value === undefined) return fallback;
+  if (typeof value !== "string" || !/^\d+$/.test(value)) {
+    throw new UsageError(`${flag} must be a non-negative integer, got "${String(value)}"`);
+  }
+  return Number(value);
+}
+
+function optional<K extends string>(key: K, value: string | boolean | undefined): { [P in K]?: string } {
+  return (typeof value === "string" ? { [key]: value } : {}) as { [P in K]?: string };
+}

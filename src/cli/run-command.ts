@@ -1,0 +1,45 @@
+import { EventsApiEmulator } from "../runtime/events-api-emulator.js";
+import { startLocalRun } from "../runtime/local-run.js";
+import { LiveView } from "./live-view.js";
+
+export interface RunCommandOptions {
+  port: number;
+  json: boolean;
+  eventsFile?: string;
+  structureId?: string;
+  command: string[];
+}
+
+/**
+ * `run`: the emulator on 127.0.0.1, the command as a structure against it, its events live, the output, and the
+ * structure's exit code. Ctrl-C is forwarded once and the run ends CANCELLED.
+ */
+export async function runCommand(options: RunCommandOptions): Promise<number> {
+  const emulator = new EventsApiEmulator({
+    port: options.port,
+    ...(options.eventsFile === undefined ? {} : { eventsFile: options.eventsFile }),
+  });
+  const view = new LiveView({ json: options.json });
+  emulator.onEvent = (event) => view.show(event);
+  await emulator.start();
+  const [command, ...args] = options.command as [string, ...string[]];
+  const local = startLocalRun({
+    emulator,
+    command,
+    args,
+    ...(options.structureId === undefined ? {} : { structureId: options.structureId }),
+  });
+  const onSignal = (signal: "SIGINT" | "SIGTERM"): void => local.cancel(signal);
+  process.on("SIGINT", onSignal);
+  process.on("SIGTERM", onSignal);
+  try {
+    const result = await local.done;
+    view.summary(emulator.getRun(result.run.structure_run_id)?.output ?? null);
+    await view.drained();
+    return result.exitCode;
+  } finally {
+    process.off("SIGINT", onSignal);
+    process.off("SIGTERM", onSignal);
+    await emulator.close();
+  }
+}

@@ -1,0 +1,195 @@
+import { createServer, type Server } from "node:http";
+import type { AddressInfo } from "node:net";
+import type { EventDetail, SystemEventDetail, SystemEventType } from "../events/wire-schemas.js";
+import type { Logger } from "../logger.js";
+import { keyDigest } from "./api-keys.js";
+import { type EventsApiEmulatorOptions, resolveEmulatorOptions } from "./events-api-emulator-options.js";
+import { EventsApiRouter } from "./events-api-router.js";
+import { NdjsonEventLog } from "./ndjson-event-log.js";
+import { RunStore } from "./run-store.js";
+import { EmulatorStateError } from "./runtime-errors.js";
+import type { EventStream } from "./sse.js";
+import type { CreateRunOptions, StructureRun } from "./structure-run.js";
+import type { SystemEventPayload } from "./system-events.js";
+
+/** How long close() lets open event streams flush their end before it destroys every socket. */
+const STREAM_END_GRACE_MS = 100;
+
+/**
+ * An emulator of the Griptape Cloud Events API (DESIGN §1, §5) on a real HTTP server, loopback by default.
+ * Runs and events live in memory; `eventsFile` also appends each stored event as an NDJSON line.
+ * SYSTEM events are recorded in-process by whoever runs the structure (`recordSystemEvent`); USER events arrive
+ * over HTTP from the structure's driver, checked like the real API checks them.
+ */
+export class EventsApiEmulator {
+  /** The master key: reads any run, creates runs, may post to any run. */
+  readonly apiKey: string;
+  /** Called when a run is created over HTTP (`POST /api/structures/{id}/runs`), e.g. to start its process. */
+  onRunCreated: ((run: StructureRun) => void | Promise<void>) | undefined;
+  /** Called after each event is stored, SYSTEM and USER alike, in storage order, with the EventDetail as stored. */
+  onEvent: ((event: EventDetail) => void) | undefined;
+
+  readonly #options: ReturnType<typeof resolveEmulatorOptions>;
+  readonly #logger: Logger;
+  readonly #store: RunStore;
+  readonly #streams = new Set<EventStream>();
+  #server: Server | undefined;
+  #eventLog: NdjsonEventLog | undefined;
+  #url: string | undefined;
+  #started: Promise<void> | undefined;
+  #closed: Promise<void> | undefined;
+
+  constructor(options: EventsApiEmulatorOptions = {}) {
+    this.#options = resolveEmulatorOptions(options);
+    this.#logger = this.#options.logger;
+    this.apiKey = this.#options.apiKey;
+    this.#store = new RunStore({ onStored: (event) => this.#notify(event.detail) });
+  }
+
+  /** `http://127.0.0.1:PORT` once started. Throws `EmulatorStateError` before `start()` has resolved. */
+  get url(): string {
+    if (this.#url === undefined) throw new EmulatorStateError("the emulator is not listening: await start() first");
+    return this.#url;
+  }
+
+  /** Opens the events file (if any) and listens. Resolves when listening; idempotent; rejects after `close()`. */
+  start(): Promise<void> {
+    if (this.#closed !== undefined) {
+      return Promise.reject(new EmulatorStateError("the emulator was closed; create a new one"));
+    }
+    this.#started ??= this.#listen();
+    return this.#started;
+  }
+
+  /** Creates a run in-process (status QUEUED) with its own key. Nothing is started: the caller runs the structure. */
+  createRun(options: CreateRunOptions = {}): StructureRun {
+    return this.#store.createRun(options);
+  }
+
+  /**
+   * Stores a SYSTEM event of the run's lifecycle and moves its status to the payload's `status`.
+   * A terminal event (StructureRunCompleted, StructureRunError) ends the run's event streams once written.
+   * Throws `UnknownRunError`, `InvalidEventError` (payload does not match the wire schema) or `RunStateError`
+   * (the status would not move forward). Use `formatSystemTime()` for `started_at` / `completed_at`.
+   */
+  recordSystemEvent<T extends SystemEventType>(
+    runId: string,
+    type: T,
+    payload: SystemEventPayload<T>,
+  ): Extract<SystemEventDetail, { type: T }> {
+    return this.#store.appendSystemEvent(runId, type, payload) as Extract<SystemEventDetail, { type: T }>;
+  }
+
+  /** A snapshot of the run (key and env var values included), or undefined for an unknown id. */
+  getRun(runId: string): StructureRun | undefined {
+    return this.#store.getRun(runId);
+  }
+
+  /** The run's events as stored, in order. Throws `UnknownRunError`. Treat them as read-only. */
+  events(runId: string): EventDetail[] {
+    return this.#store.events(runId);
+  }
+
+  /**
+   * Ends open event streams, closes the server and every connection (keep-alive and in-flight ones too), then
+   * flushes and closes the events file. Idempotent; never rejects.
+   */
+  close(): Promise<void> {
+    this.#closed ??= this.#shutdown();
+    return this.#closed;
+  }
+
+  async #listen(): Promise<void> {
+    const { host, port, eventsFile } = this.#options;
+    if (eventsFile !== undefined) {
+      this.#eventLog = await NdjsonEventLog.open(eventsFile, this.#logger);
+      this.#store.eventLog = this.#eventLog;
+    }
+    const router = new EventsApiRouter({
+      store: this.#store,
+      masterKeyDigest: keyDigest(this.apiKey),
+      maxBodyBytes: this.#options.maxBodyBytes,
+      keepAliveIntervalMs: this.#options.keepAliveIntervalMs,
+      logger: this.#logger,
+      streams: this.#streams,
+      runCreated: (run) => this.#runCreated(run),
+    });
+    const server = createServer((req, res) => {
+      void router.handle(req, res);
+    });
+    this.#server = server;
+    try {
+      await new Promise<void>((resolve, reject) => {
+        server.once("error", reject);
+        server.listen(port, host, () => {
+          server.off("error", reject);
+          resolve();
+        });
+      });
+    } catch (err) {
+      this.#server = undefined;
+      await this.#eventLog?.close();
+      throw err;
+    }
+    server.on("error", (err) => this.#logger.error({ err }, "events API emulator server error"));
+    const address = server.address() as AddressInfo;
+    const hostPart = address.family === "IPv6" ? `[${address.address}]` : address.address;
+    this.#url = `http://${hostPart}:${address.port}`;
+    this.#logger.info({ url: this.#url }, "events API emulator listening");
+  }
+
+  async #shutdown(): Promise<void> {
+    // A start() under way finishes first, so there is a server to close and no listen happens after close.
+    await this.#started?.catch(() => undefined);
+    const server = this.#server;
+    if (server !== undefined) {
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      // Streams end cleanly (their clients see the end, not a reset) if that takes no longer than a moment;
+      // then every socket goes, as SSE and keep-alive sockets would hold server.close() open indefinitely.
+      const ended = Promise.all([...this.#streams].map((stream) => stream.end()));
+      await settleWithin(ended, STREAM_END_GRACE_MS);
+      server.closeAllConnections();
+      await closed;
+    }
+    this.#url = undefined;
+    await this.#eventLog?.close();
+  }
+
+  #runCreated(run: StructureRun): void {
+    const hook = this.onRunCreated;
+    if (hook === undefined) return;
+    try {
+      const result = hook(run);
+      if (result instanceof Promise) {
+        result.catch((err: unknown) =>
+          this.#logger.error({ err, runId: run.structure_run_id }, "onRunCreated hook rejected"),
+        );
+      }
+    } catch (err) {
+      this.#logger.error({ err, runId: run.structure_run_id }, "onRunCreated hook threw");
+    }
+  }
+
+  #notify(event: EventDetail): void {
+    const hook = this.onEvent;
+    if (hook === undefined) return;
+    try {
+      hook(event);
+    } catch (err) {
+      this.#logger.error({ err, eventId: event.event_id }, "onEvent hook threw");
+    }
+  }
+}
+
+async function settleWithin(promise: Promise<unknown>, ms: number): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<void>((resolve) => {
+    timer = setTimeout(resolve, ms);
+    timer.unref();
+  });
+  try {
+    await Promise.race([promise.then(() => undefined), timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}

@@ -1,0 +1,311 @@
+import type { IncomingMessage, ServerResponse } from "node:http";
+import * as z from "zod";
+import { type UserEventEnvelope, UserEventEnvelopeSchema, UserEventsPostBodySchema } from "../events/wire-schemas.js";
+import type { Logger } from "../logger.js";
+import { ApiError, zodIssues } from "./api-error.js";
+import { bearerKey, digestsEqual, keyDigest } from "./api-keys.js";
+import { EVENTS_PAGE_DEFAULT_LIMIT, EVENTS_PAGE_MAX_LIMIT } from "./events-api-emulator-options.js";
+import { readBody } from "./request-body.js";
+import type { RunStore, StoredEvent } from "./run-store.js";
+import { EventStream } from "./sse.js";
+import type { StructureRun } from "./structure-run.js";
+
+export interface RouterContext {
+  readonly store: RunStore;
+  readonly masterKeyDigest: Buffer;
+  readonly maxBodyBytes: number;
+  readonly keepAliveIntervalMs: number;
+  readonly logger: Logger;
+  /** Open event streams, so close() can end them. */
+  readonly streams: Set<EventStream>;
+  /** Called for a run created over HTTP. */
+  runCreated(run: StructureRun): void;
+}
+
+type Principal = { kind: "master" } | { kind: "run"; runId: string };
+
+interface RouteRequest {
+  readonly req: IncomingMessage;
+  readonly res: ServerResponse;
+  readonly method: string;
+  readonly query: URLSearchParams;
+  /** The path's id segment, decoded. */
+  readonly id: string;
+}
+
+interface Route {
+  readonly pattern: RegExp;
+  readonly methods: readonly string[];
+  readonly handle: (r: RouteRequest) => void | Promise<void>;
+}
+
+const EnvVarNameSchema = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, "expected an environment variable name");
+
+/** Griptape Cloud's `{args, env_vars: [{name, value}]}`; `env_vars` may also be a `{NAME: value}` map. */
+const CreateRunBodySchema = z.looseObject({
+  args: z.array(z.string()).default(() => []),
+  env_vars: z
+    .union([
+      z.array(z.looseObject({ name: EnvVarNameSchema, value: z.string() })),
+      z.record(EnvVarNameSchema, z.string()),
+    ])
+    .default(() => []),
+});
+
+/**
+ * The Events API routes (DESIGN §1, §5). Route and method are checked first (404, 405), then the bearer key (401
+ * when missing or matching no key; 403 when it is another run's key, or a run key where the master key is needed),
+ * then the run (404), then the body (413, 400).
+ */
+export class EventsApiRouter {
+  readonly #ctx: RouterContext;
+
+  constructor(ctx: RouterContext) {
+    this.#ctx = ctx;
+  }
+
+  /** Never rejects: every failure becomes an error answer, or a destroyed socket if the answer had begun. */
+  async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    try {
+      await this.#route(req, res);
+    } catch (err) {
+      this.#fail(req, res, err);
+    }
+  }
+
+  async #route(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const url = new URL(req.url ?? "/", "http://emulator.invalid");
+    const method = req.method ?? "GET";
+    const matched = this.#routes
+      .map((route) => ({ route, match: route.pattern.exec(url.pathname) }))
+      .find((m) => m.match !== null);
+    if (matched === undefined) throw new ApiError(404, "not_found", `no route ${method} ${url.pathname}`);
+    const { route, match } = matched;
+    if (!route.methods.includes(method)) {
+      throw new ApiError(
+        405,
+        "method_not_allowed",
+        `method ${method} not allowed here; use ${route.methods.join(" or ")}`,
+        {
+          headers: { allow: route.methods.join(", ") },
+        },
+      );
+    }
+    await route.handle({ req, res, method, query: url.searchParams, id: decode(match?.[1]) });
+  }
+
+  readonly #routes: readonly Route[] = [
+    {
+      pattern: /^\/api\/structure-runs\/([^/]+)\/events\/stream\/?$/,
+      methods: ["GET"],
+      handle: (r) => this.#stream(r.req, r.res, this.#authorizeRun(r.req, r.id), r.query),
+    },
+    {
+      pattern: /^\/api\/structure-runs\/([^/]+)\/events\/?$/,
+      methods: ["GET", "POST"],
+      handle: async (r) => {
+        const runId = this.#authorizeRun(r.req, r.id);
+        if (r.method === "POST") await this.#postEvents(r.req, r.res, runId);
+        else this.#listEvents(r.res, runId, r.query);
+      },
+    },
+    {
+      pattern: /^\/api\/structure-runs\/([^/]+)\/?$/,
+      methods: ["GET"],
+      handle: (r) => sendJson(r.res, 200, this.#ctx.store.resource(this.#authorizeRun(r.req, r.id))),
+    },
+    {
+      pattern: /^\/api\/structures\/([^/]+)\/runs\/?$/,
+      methods: ["POST"],
+      handle: async (r) => {
+        if (this.#authenticate(r.req).kind !== "master") {
+          throw new ApiError(403, "forbidden", "creating a run needs the emulator's master key, not a run key");
+        }
+        await this.#createRun(r.req, r.res, r.id);
+      },
+    },
+  ];
+
+  #authenticate(req: IncomingMessage): Principal {
+    const key = bearerKey(req);
+    if (key === undefined) {
+      throw new ApiError(401, "unauthorized", "missing API key: send the header Authorization: Bearer <api key>", {
+        headers: { "www-authenticate": "Bearer" },
+      });
+    }
+    const digest = keyDigest(key);
+    if (digestsEqual(digest, this.#ctx.masterKeyDigest)) return { kind: "master" };
+    const runId = this.#ctx.store.runIdForKeyDigest(digest);
+    if (runId === undefined) {
+      throw new ApiError(
+        401,
+        "unauthorized",
+        "invalid API key: use the run's key (GT_CLOUD_API_KEY) or the master key",
+        {
+          headers: { "www-authenticate": 'Bearer error="invalid_token"' },
+        },
+      );
+    }
+    return { kind: "run", runId };
+  }
+
+  #authorizeRun(req: IncomingMessage, runId: string): string {
+    const principal = this.#authenticate(req);
+    if (!this.#ctx.store.has(runId)) throw new ApiError(404, "not_found", `no structure run with id "${runId}"`);
+    if (principal.kind === "run" && principal.runId !== runId) {
+      throw new ApiError(403, "forbidden", "this API key belongs to another run");
+    }
+    return runId;
+  }
+
+  async #postEvents(req: IncomingMessage, res: ServerResponse, runId: string): Promise<void> {
+    const body = await this.#readJson(req);
+    if (Array.isArray(body)) {
+      validate(UserEventsPostBodySchema, body);
+    } else if (typeof body === "object" && body !== null) {
+      validate(UserEventEnvelopeSchema, body);
+    } else {
+      throw new ApiError(400, "invalid_body", "expected a JSON array of event envelopes, or one envelope object", {
+        issues: [{ path: [], message: `expected array or object, received ${body === null ? "null" : typeof body}` }],
+      });
+    }
+    // What is stored is the body as posted (key order and extra keys kept), not zod's copy; the cast restates
+    // what zod just checked.
+    const envelopes = (Array.isArray(body) ? body : [body]) as UserEventEnvelope[];
+    this.#ctx.store.appendUserEvents(runId, envelopes);
+    res.writeHead(202, { "content-length": "0" });
+    res.end();
+  }
+
+  #listEvents(res: ServerResponse, runId: string, query: URLSearchParams): void {
+    const offset = intParam(query, "offset", 0);
+    const limit = Math.min(intParam(query, "limit", EVENTS_PAGE_DEFAULT_LIMIT), EVENTS_PAGE_MAX_LIMIT);
+    const { store } = this.#ctx;
+    const events = store.eventsFrom(runId, offset, limit);
+    // Each event was serialised once when stored; a page is their JSON joined.
+    const json =
+      `{"events":[${events.map((e) => e.json).join(",")}],"count":${events.length},"limit":${limit},` +
+      `"offset":${offset},"next_offset":${offset + events.length},"total_count":${store.eventCount(runId)}}`;
+    sendRawJson(res, 200, json);
+  }
+
+  #stream(req: IncomingMessage, res: ServerResponse, runId: string, query: URLSearchParams): void {
+    const offset = streamOffset(req, query);
+    const { store, streams } = this.#ctx;
+    let unsubscribe: (() => void) | undefined;
+    const stream = new EventStream(res, this.#ctx.keepAliveIntervalMs, () => {
+      unsubscribe?.();
+      streams.delete(stream);
+    });
+    streams.add(stream);
+    // Past events, then live ones, in one synchronous step: nothing is stored in between, so nothing is missed or doubled.
+    for (const event of store.eventsFrom(runId, offset)) stream.send(event.offset, event.json);
+    if (store.isTerminal(runId)) {
+      void stream.end();
+      return;
+    }
+    unsubscribe = store.subscribe(runId, (event: StoredEvent) => {
+      if (event.offset < offset) return;
+      stream.send(event.offset, event.json);
+      if (event.detail.origin === "SYSTEM" && isTerminalType(event.detail.type)) void stream.end();
+    });
+  }
+
+  async #createRun(req: IncomingMessage, res: ServerResponse, structureId: string): Promise<void> {
+    const raw = await this.#readJson(req, { emptyIs: {} });
+    if (typeof raw !== "object" || raw === null || Array.isArray(raw)) {
+      throw new ApiError(400, "invalid_body", 'expected a JSON object like {"args": [], "env_vars": []}', {
+        issues: [{ path: [], message: "expected object" }],
+      });
+    }
+    const body = validate(CreateRunBodySchema, raw);
+    const envVars: Record<string, string> = Array.isArray(body.env_vars)
+      ? Object.fromEntries(body.env_vars.map((v) => [v.name, v.value]))
+      : body.env_vars;
+    const run = this.#ctx.store.createRun({ structureId, args: body.args, envVars });
+    this.#ctx.runCreated(run);
+    res.setHeader("location", `/api/structure-runs/${run.structure_run_id}`);
+    sendJson(res, 201, this.#ctx.store.resource(run.structure_run_id));
+  }
+
+  async #readJson(req: IncomingMessage, options: { emptyIs?: unknown } = {}): Promise<unknown> {
+    const bytes = await readBody(req, this.#ctx.maxBodyBytes);
+    const text = bytes.toString("utf8");
+    if (text.trim() === "" && "emptyIs" in options) return options.emptyIs;
+    try {
+      return JSON.parse(text) as unknown;
+    } catch (err) {
+      const message = err instanceof Error ? err.message : String(err);
+      throw new ApiError(400, "invalid_json", "the request body is not valid JSON", {
+        issues: [{ path: [], message }],
+      });
+    }
+  }
+
+  #fail(req: IncomingMessage, res: ServerResponse, err: unknown): void {
+    const apiError =
+      err instanceof ApiError ? err : new ApiError(500, "internal_error", "the emulator failed on this request");
+    if (!(err instanceof ApiError)) this.#ctx.logger.error({ err, method: req.method, url: req.url }, "request failed");
+    if (res.headersSent) {
+      res.destroy();
+      return;
+    }
+    for (const [name, value] of Object.entries(apiError.headers)) res.setHeader(name, value);
+    // The body was not read to its end (refused early): answer, then close rather than read what is left.
+    if (!req.complete) res.setHeader("connection", "close");
+    sendJson(res, apiError.status, apiError.toBody());
+  }
+}
+
+function validate<S extends z.ZodType>(schema: S, value: unknown): z.output<S> {
+  const parsed = schema.safeParse(value);
+  if (!parsed.success) {
+    throw new ApiError(400, "invalid_body", "the request body does not match the expected shape", {
+      issues: zodIssues(parsed.error),
+    });
+  }
+  return parsed.data;
+}
+
+function decode(segment: string | undefined): string {
+  try {
+    return decodeURIComponent(segment ?? "");
+  } catch {
+    throw new ApiError(404, "not_found", "malformed id in the path");
+  }
+}
+
+function intParam(query: URLSearchParams, name: string, fallback: number): number {
+  const raw = query.get(name);
+  if (raw === null) return fallback;
+  if (!/^\d{1,15}$/.test(raw)) {
+    throw new ApiError(400, "invalid_query", `query parameter ${name} must be a non-negative integer`, {
+      issues: [{ path: [name], message: `expected a non-negative integer, received "${raw}"` }],
+    });
+  }
+  return Number(raw);
+}
+
+/** `?offset=N`, else resume after the `Last-Event-ID` an EventSource sends on reconnect, else 0. */
+function streamOffset(req: IncomingMessage, query: URLSearchParams): number {
+  if (query.has("offset")) return intParam(query, "offset", 0);
+  const lastId = req.headers["last-event-id"];
+  if (typeof lastId === "string" && /^\d{1,15}$/.test(lastId)) return Number(lastId) + 1;
+  return 0;
+}
+
+function isTerminalType(type: string): boolean {
+  return type === "StructureRunCompleted" || type === "StructureRunError";
+}
+
+function sendJson(res: ServerResponse, status: number, body: unknown): void {
+  sendRawJson(res, status, JSON.stringify(body));
+}
+
+function sendRawJson(res: ServerResponse, status: number, json: string): void {
+  res.writeHead(status, {
+    "content-type": "application/json; charset=utf-8",
+    "content-length": Buffer.byteLength(json),
+  });
+  res.end(json);
+}

@@ -1,0 +1,232 @@
+import { randomUUID } from "node:crypto";
+import { newEventId } from "../events/ids.js";
+import type { EventDetail, SystemEventDetail, SystemEventType, UserEventEnvelope } from "../events/wire-schemas.js";
+import { generateApiKey, keyDigest } from "./api-keys.js";
+import { formatIsoMicros, MicrosecondClock } from "./clock.js";
+import type { NdjsonEventLog } from "./ndjson-event-log.js";
+import { RunStateError, UnknownRunError } from "./runtime-errors.js";
+import {
+  type CreateRunOptions,
+  type StructureRun,
+  type StructureRunResource,
+  TERMINAL_RUN_STATUSES,
+} from "./structure-run.js";
+import { parseSystemEventPayload, type SystemEventPayload, statusRank } from "./system-events.js";
+
+/** One stored event: its offset in the run (0-based, storage order), the EventDetail, and that detail as JSON. */
+export interface StoredEvent {
+  readonly offset: number;
+  readonly detail: EventDetail;
+  /** Serialised once when stored; pages, streams and the NDJSON file reuse it. */
+  readonly json: string;
+}
+
+export type EventSubscriber = (event: StoredEvent) => void;
+
+interface RunRecord {
+  resource: StructureRunResource;
+  readonly apiKey: string;
+  readonly envVars: Readonly<Record<string, string>>;
+  readonly events: StoredEvent[];
+  readonly subscribers: Set<EventSubscriber>;
+}
+
+export interface RunStoreOptions {
+  /** Where every stored event is appended as an NDJSON line, if anywhere. */
+  eventLog?: NdjsonEventLog;
+  /** Called after each event is stored, before subscribers; must not throw (the emulator wraps its hook). */
+  onStored?: (event: StoredEvent) => void;
+}
+
+/**
+ * Runs and their events, in memory. Events get offsets in storage order, which is arrival order for USER events;
+ * subscribers see each event once, synchronously, right after it is stored, so "read the past, then subscribe"
+ * done in one synchronous step misses nothing and repeats nothing.
+ */
+export class RunStore {
+  readonly #runs = new Map<string, RunRecord>();
+  /** SHA-256 digest (hex) of each run's key → run id. */
+  readonly #keys = new Map<string, string>();
+  readonly #clock = new MicrosecondClock();
+  #eventLog: NdjsonEventLog | undefined;
+  readonly #onStored: ((event: StoredEvent) => void) | undefined;
+
+  constructor(options: RunStoreOptions = {}) {
+    this.#eventLog = options.eventLog;
+    this.#onStored = options.onStored;
+  }
+
+  set eventLog(log: NdjsonEventLog | undefined) {
+    this.#eventLog = log;
+  }
+
+  createRun(options: CreateRunOptions = {}): StructureRun {
+    const now = formatIsoMicros(this.#clock.now());
+    const envVars = { ...(options.envVars ?? {}) };
+    const record: RunRecord = {
+      resource: {
+        structure_run_id: randomUUID(),
+        structure_id: options.structureId ?? null,
+        status: "QUEUED",
+        created_at: now,
+        updated_at: now,
+        completed_at: null,
+        args: [...(options.args ?? [])],
+        output: null,
+        status_detail: null,
+        env_var_names: Object.keys(envVars).sort(),
+      },
+      apiKey: generateApiKey(),
+      envVars: Object.freeze(envVars),
+      events: [],
+      subscribers: new Set(),
+    };
+    this.#runs.set(record.resource.structure_run_id, record);
+    this.#keys.set(keyDigest(record.apiKey).toString("hex"), record.resource.structure_run_id);
+    return this.#snapshot(record);
+  }
+
+  has(runId: string): boolean {
+    return this.#runs.has(runId);
+  }
+
+  getRun(runId: string): StructureRun | undefined {
+    const record = this.#runs.get(runId);
+    return record === undefined ? undefined : this.#snapshot(record);
+  }
+
+  /** The wire form (no key, no env var values). */
+  resource(runId: string): StructureRunResource | undefined {
+    const record = this.#runs.get(runId);
+    return record === undefined ? undefined : structuredClone(record.resource);
+  }
+
+  /** The run whose key has this SHA-256 digest, if any. */
+  runIdForKeyDigest(digest: Buffer): string | undefined {
+    return this.#keys.get(digest.toString("hex"));
+  }
+
+  isTerminal(runId: string): boolean {
+    return TERMINAL_RUN_STATUSES.has(this.#record(runId).resource.status);
+  }
+
+  eventCount(runId: string): number {
+    return this.#record(runId).events.length;
+  }
+
+  /** Stored events from `offset`, at most `limit` of them. */
+  eventsFrom(runId: string, offset: number, limit = Number.POSITIVE_INFINITY): readonly StoredEvent[] {
+    const events = this.#record(runId).events;
+    return events.slice(offset, Math.min(events.length, offset + limit));
+  }
+
+  events(runId: string): EventDetail[] {
+    return this.#record(runId).events.map((e) => e.detail);
+  }
+
+  /** Calls `subscriber` for each event stored from now on; returns the unsubscribe function. */
+  subscribe(runId: string, subscriber: EventSubscriber): () => void {
+    const subscribers = this.#record(runId).subscribers;
+    subscribers.add(subscriber);
+    return () => {
+      subscribers.delete(subscriber);
+    };
+  }
+
+  /**
+   * Stores validated USER envelopes in order. `event_id` is the payload's `id` when it is a non-empty string,
+   * else a fresh one; duplicates (an at-least-once retry) are stored again, as a reader de-duplicates by id.
+   * A `FinishStructureRunEvent` sets the run's `output` to its `output_task_output` (DESIGN §1).
+   */
+  appendUserEvents(runId: string, envelopes: readonly UserEventEnvelope[]): void {
+    const record = this.#record(runId);
+    const stored: StoredEvent[] = [];
+    for (const envelope of envelopes) {
+      const { payload } = envelope;
+      const detail: EventDetail = {
+        event_id: typeof payload.id === "string" && payload.id !== "" ? payload.id : newEventId(),
+        timestamp: envelope.timestamp,
+        type: envelope.type,
+        payload,
+        created_at: formatIsoMicros(this.#clock.now()),
+        origin: "USER",
+        structure_run: runId,
+      };
+      if (payload.type === "FinishStructureRunEvent") {
+        const output = payload.output_task_output;
+        record.resource.output = isPlainObject(output) ? output : null;
+        record.resource.updated_at = detail.created_at;
+      }
+      stored.push(this.#push(record, detail));
+    }
+    this.#publish(record, stored);
+  }
+
+  /**
+   * Validates and stores a SYSTEM event, moving the run's status forward to the payload's `status`.
+   * Throws `InvalidEventError` for a bad payload and `RunStateError` for a move backwards or after a terminal status.
+   */
+  appendSystemEvent<T extends SystemEventType>(runId: string, type: T, payload: SystemEventPayload<T>): EventDetail {
+    const record = this.#record(runId);
+    const parsed: SystemEventPayload = parseSystemEventPayload(type, payload);
+    const from = record.resource.status;
+    const to = parsed.status;
+    if (TERMINAL_RUN_STATUSES.has(from)) {
+      throw new RunStateError(runId, `run ${runId} already ended with status ${from}; no ${type} can follow`);
+    }
+    if (statusRank(to) <= statusRank(from)) {
+      throw new RunStateError(runId, `run ${runId} is ${from}; ${type} (${to}) would move it backwards`);
+    }
+    const micros = this.#clock.now();
+    const createdAt = formatIsoMicros(micros);
+    const detail = {
+      event_id: randomUUID(),
+      timestamp: micros / 1e6,
+      type,
+      payload: parsed,
+      created_at: createdAt,
+      origin: "SYSTEM",
+      structure_run: runId,
+    } as SystemEventDetail;
+    record.resource.status = to;
+    record.resource.updated_at = createdAt;
+    if (TERMINAL_RUN_STATUSES.has(to)) {
+      record.resource.completed_at = createdAt;
+      record.resource.status_detail = "status_detail" in parsed ? { ...parsed.status_detail } : null;
+    }
+    const stored = this.#push(record, detail);
+    this.#publish(record, [stored]);
+    return detail;
+  }
+
+  #push(record: RunRecord, detail: EventDetail): StoredEvent {
+    const event: StoredEvent = { offset: record.events.length, detail, json: JSON.stringify(detail) };
+    record.events.push(event);
+    return event;
+  }
+
+  #publish(record: RunRecord, stored: readonly StoredEvent[]): void {
+    if (stored.length === 0) return;
+    // One write for the batch: lines stay in storage order and contiguous.
+    this.#eventLog?.append(stored.map((e) => `${e.json}\n`).join(""));
+    for (const event of stored) {
+      this.#onStored?.(event);
+      // A copy: a subscriber may unsubscribe (an SSE stream ending) while we iterate.
+      for (const subscriber of [...record.subscribers]) subscriber(event);
+    }
+  }
+
+  #record(runId: string): RunRecord {
+    const record = this.#runs.get(runId);
+    if (record === undefined) throw new UnknownRunError(runId);
+    return record;
+  }
+
+  #snapshot(record: RunRecord): StructureRun {
+    return { ...structuredClone(record.resource), apiKey: record.apiKey, envVars: record.envVars };
+  }
+}
+
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
+}
