@@ -1,5 +1,6 @@
 import { killChildren } from "./children.js";
 import { benchDelivery } from "./delivery.bench.js";
+import { benchExitLatency } from "./exit-latency.bench.js";
 import { benchMemory } from "./memory.bench.js";
 import { benchPublish } from "./publish.bench.js";
 
@@ -8,6 +9,7 @@ try {
   results.publish = benchPublish();
   results.delivery = await benchDelivery();
   results.memory = await benchMemory();
+  results.exit = await benchExitLatency();
 } finally {
   // Every child (sink, publishers) is gone before the summary, even when a benchmark threw.
   killChildren();

@@ -38,6 +38,11 @@ type Delivery = SendOutcome | { kind: "gave_up"; reason: "retries_exhausted" | "
 // envelopes, and the longest timestamp a double prints as. Counting it keeps batches under the byte cap.
 const ENVELOPE_OVERHEAD = '{"payload":,"timestamp":,"type":},'.length + 24;
 const FINAL_EVENT_TYPE = "FinishStructureRunEvent";
+// Bytes a queued event costs beyond its text: the SerializedEvent object, the string's header, the queue slot
+// (measured: ~200 B per event on Node 20). Counting it makes maxQueueBytes bound memory, not just wire bytes.
+const QUEUED_EVENT_OVERHEAD = 192;
+/** setTimeout's largest delay (about 24.8 days). */
+const MAX_TIMER_MS = 2 ** 31 - 1;
 
 /** A retryable outcome, thrown so that p-retry counts the attempt. */
 class RetryableOutcome extends Error {
@@ -84,8 +89,9 @@ export class BatchingEventListenerDriver implements EventListenerDriver {
     this.#sender = sender;
     this.#logger = logger;
     this.#sendQueue = new PQueue({ concurrency: options.maxConcurrentRequests });
-    // The bus refuses larger events at the call site; the margin covers the envelope and the brackets.
-    this.maxEventBytes = options.maxBatchBytes - ENVELOPE_OVERHEAD - 2 - 256;
+    // The bus refuses larger events at the call site; the margin covers the envelope, the memory allowance,
+    // the brackets, and a type name of up to 254 characters.
+    this.maxEventBytes = options.maxBatchBytes - ENVELOPE_OVERHEAD - QUEUED_EVENT_OVERHEAD - 2 - 256;
   }
 
   publishEvent(event: SerializedEvent): void {
@@ -192,8 +198,13 @@ export class BatchingEventListenerDriver implements EventListenerDriver {
     return this.#queue.length >= this.#options.maxQueueEvents || this.#queue.bytes + size > this.#options.maxQueueBytes;
   }
 
+  /**
+   * What an event counts against the queue and batch caps: its envelope's length, which is its size on the wire
+   * for ASCII, plus what holding it costs in memory besides the text. No exact UTF-8 measurement on the
+   * publish path: it cost more than a tenth of a publish.
+   */
   #sizeOf(event: SerializedEvent): number {
-    return event.bytes + ENVELOPE_OVERHEAD + this.#typeJsonOf(event.type).length;
+    return event.json.length + ENVELOPE_OVERHEAD + this.#typeJsonOf(event.type).length + QUEUED_EVENT_OVERHEAD;
   }
 
   #typeJsonOf(type: string): string {
@@ -258,7 +269,10 @@ export class BatchingEventListenerDriver implements EventListenerDriver {
         .finally(() => {
           this.#inFlight.delete(inFlight);
           this.#wakeWaiters();
-          this.#schedule();
+          // What accumulated while this batch was in flight goes now: waiting a tick, as a first publish
+          // does to gather its siblings, would only let more publishing delay the request.
+          if (this.#lingerTimer === undefined && !this.#scheduled) this.#startBatches();
+          else this.#schedule();
         });
     }
   }
@@ -268,14 +282,21 @@ export class BatchingEventListenerDriver implements EventListenerDriver {
       this.#fail(batch.length, "unauthorized", "not sent: the Events API refused the API key earlier");
       return;
     }
-    const outcome = await this.#sendWithRetries(batch);
+    const body = this.#body(batch);
+    // Batches are cut by UTF-16 length, which equals UTF-8 bytes for ASCII. Text with wider characters can
+    // make the body larger than the cap: measured exactly only when it could be, and then split like a 413.
+    const outcome =
+      body.length * 3 > this.#options.maxBatchBytes && Buffer.byteLength(body) > this.#options.maxBatchBytes
+        ? ({ kind: "too_large", status: 0 } as const)
+        : await this.#sendWithRetries(batch, body);
     switch (outcome.kind) {
       case "ok":
         this.#sent += batch.length;
         return;
       case "too_large":
         if (batch.length === 1) {
-          this.#fail(1, "too_large", `the Events API answered ${outcome.status} to a single ${batch[0]!.type}`);
+          const why = outcome.status === 0 ? "is larger than maxBatchBytes" : `got HTTP ${outcome.status}`;
+          this.#fail(1, "too_large", `a single ${batch[0]!.type} ${why}`);
           return;
         }
         // Halves, in order: the server's limit is unknown, so shrink until it accepts.
@@ -312,8 +333,7 @@ export class BatchingEventListenerDriver implements EventListenerDriver {
     }
   }
 
-  async #sendWithRetries(batch: SerializedEvent[]): Promise<Delivery> {
-    const body = this.#body(batch);
+  async #sendWithRetries(batch: SerializedEvent[], body: string): Promise<Delivery> {
     try {
       return await pRetry(
         async () => {
@@ -385,14 +405,16 @@ export class BatchingEventListenerDriver implements EventListenerDriver {
 
   #settled(target: number, timeoutMs: number | undefined): Promise<void> {
     return new Promise<void>((resolve) => {
-      let timer: NodeJS.Timeout | undefined;
+      // Ref'd, unlike every other timer here: someone awaits this flush, and with only unref'd retry waits
+      // left, Node would end the process under them (a top-level await would exit with code 13). Bounded by
+      // timeoutMs, or else by the retry budget.
+      const timer = setTimeout(() => done(), timeoutMs ?? MAX_TIMER_MS);
       const done = (): void => {
         clearTimeout(timer);
         this.#waiters = this.#waiters.filter((w) => w.resolve !== done);
         resolve();
       };
       this.#waiters.push({ target, resolve: done });
-      if (timeoutMs !== undefined) timer = setTimeout(done, timeoutMs).unref();
     });
   }
 

@@ -1,5 +1,6 @@
 import * as z from "zod";
 import { ArtifactSchema } from "./artifacts.js";
+import { compileFastField, type FastField } from "./field-checks.js";
 import { EVENT_ID_PATTERN, newEventId, nowSeconds } from "./ids.js";
 
 // One schema per wire shape (DESIGN §1); TypeScript types are inferred from them, never written twice.
@@ -96,6 +97,8 @@ export interface KnownEventFields {
   readonly plainKeysAndMeta: ReadonlySet<string>;
   /** Every field of the type is plain. */
   readonly allPlain: boolean;
+  /** Zod-free checks of every field, when each field's schema compiles to one (the chunk events). */
+  readonly fastFields: readonly FastField[] | undefined;
 }
 
 /**
@@ -109,7 +112,10 @@ export const KNOWN_EVENT_FIELDS = Object.fromEntries(
     const plainKeys = new Set(["type", "id", "timestamp", ...fields.filter(([, f]) => isPlain(f)).map(([key]) => key)]);
     const plainKeysAndMeta = new Set([...plainKeys, "meta"]);
     const allPlain = fields.every(([, f]) => isPlain(f));
-    return [type, { schema: z.object(Object.fromEntries(fields)), plainKeys, plainKeysAndMeta, allPlain }];
+    const compiled = fields.map(([key, f]) => compileFastField(key, f));
+    const fastFields = compiled.every((f) => f !== undefined) ? (compiled as FastField[]) : undefined;
+    const schemaOfFields = z.object(Object.fromEntries(fields));
+    return [type, { schema: schemaOfFields, plainKeys, plainKeysAndMeta, allPlain, fastFields }];
   }),
 ) as unknown as { [K in KnownEventType]: KnownEventFields };
 
@@ -138,7 +144,7 @@ function isPlain(schema: z.core.$ZodType): boolean {
 }
 
 /** What a custom event has that needs no JSON walk: the base fields the bus checks itself. */
-export const CUSTOM_EVENT_FIELDS: Omit<KnownEventFields, "schema" | "allPlain"> = {
+export const CUSTOM_EVENT_FIELDS: Pick<KnownEventFields, "plainKeys" | "plainKeysAndMeta"> = {
   plainKeys: new Set(["type", "id", "timestamp"]),
   plainKeysAndMeta: new Set(["type", "id", "timestamp", "meta"]),
 };

@@ -1,6 +1,7 @@
 import * as z from "zod";
 import { InvalidEventError } from "../errors.js";
 import { CUSTOM_EVENT_FIELDS, type Event, isKnownEventType, KNOWN_EVENT_FIELDS } from "./event-schemas.js";
+import type { FastField } from "./field-checks.js";
 import { EVENT_ID_PATTERN, newEventId, nowSeconds } from "./ids.js";
 import { assertJsonValue } from "./json-check.js";
 import { SerializedEvent } from "./serialized-event.js";
@@ -30,7 +31,8 @@ export function serializeEvent(input: unknown): SerializedEvent {
     givenTimestamp === undefined
       ? nowSeconds()
       : checked(type, "timestamp", givenTimestamp, isTimestamp, "a finite, non-negative number of epoch seconds");
-  const meta = givenMeta === undefined ? {} : checked(type, "meta", givenMeta, isPlainRecord, "a plain object");
+  // Shared when absent: the event object only lives until it is stringified below.
+  const meta = givenMeta === undefined ? EMPTY_META : checked(type, "meta", givenMeta, isPlainRecord, "a plain object");
   const fields = isKnownEventType(type) ? KNOWN_EVENT_FIELDS[type] : undefined;
   // Key order is the Python to_dict order: base fields, then a known type's fields in class order (with
   // their defaults), then whatever else the caller gave, as given.
@@ -44,9 +46,12 @@ export function serializeEvent(input: unknown): SerializedEvent {
     event.timestamp = timestamp;
     event.meta = meta;
   } else {
-    const parsed = fields.schema.safeParse(input);
-    if (!parsed.success) throw schemaError(type, parsed.error);
-    event = Object.assign({ type, id, timestamp, meta }, parsed.data);
+    event = { type, id, timestamp, meta };
+    if (fields.fastFields === undefined || !copyFastFields(event, input, fields.fastFields)) {
+      const parsed = fields.schema.safeParse(input);
+      if (!parsed.success) throw schemaError(type, parsed.error);
+      Object.assign(event, parsed.data);
+    }
     extras = copyOwn(event, input, true);
   }
   // The common streaming case (a chunk event, nothing extra) has nothing a schema did not already check.
@@ -67,6 +72,19 @@ function stringify(event: Event, type: string): string {
       cause: error,
     });
   }
+}
+
+const EMPTY_META: Record<string, unknown> = Object.freeze({});
+
+/** The zod-free path for the chunk events; false when any field fails, and zod then judges (and explains). */
+function copyFastFields(event: Record<string, unknown>, input: object, fields: readonly FastField[]): boolean {
+  for (const field of fields) {
+    const value = (input as Record<string, unknown>)[field.key];
+    if (value === undefined && field.hasDefault) event[field.key] = field.defaultValue;
+    else if (field.test(value)) event[field.key] = value;
+    else return false;
+  }
+  return true;
 }
 
 /**
