@@ -5,6 +5,7 @@ import type { SerializedEvent } from "../events/serialized-event.js";
 import type { BatchSender, SendOutcome } from "../http/batch-sender.js";
 import { backoffDelay } from "../http/retry-policy.js";
 import type { Logger } from "../logger.js";
+import type { Batch } from "./batch.js";
 import type { BatchingOptions } from "./batching-options.js";
 import {
   type DropDiagnostic,
@@ -25,11 +26,6 @@ export interface DriverStats extends DeliveryReport {
   /** HTTP requests made, retries included. */
   requests: number;
   retries: number;
-}
-
-interface InFlight {
-  readonly firstSeq: number;
-  readonly events: readonly SerializedEvent[];
 }
 
 type Delivery = SendOutcome | { kind: "gave_up"; reason: "retries_exhausted" | "deadline"; message: string };
@@ -65,9 +61,9 @@ export class BatchingEventListenerDriver implements EventListenerDriver {
   readonly #options: BatchingOptions;
   readonly #sender: BatchSender;
   readonly #logger: Logger;
-  readonly #queue = new EventQueue();
+  readonly #queue: EventQueue;
   readonly #sendQueue: PQueue;
-  readonly #inFlight = new Set<InFlight>();
+  readonly #inFlight = new Set<Batch>();
   readonly #abort = new AbortController();
   readonly #typeJson = new Map<string, string>();
   readonly #logged = new Set<string>();
@@ -89,6 +85,11 @@ export class BatchingEventListenerDriver implements EventListenerDriver {
     this.#sender = sender;
     this.#logger = logger;
     this.#sendQueue = new PQueue({ concurrency: options.maxConcurrentRequests });
+    this.#queue = new EventQueue({
+      maxBatchEvents: options.maxBatchEvents,
+      maxBatchCost: options.maxBatchBytes - 2,
+      envelope: (e) => `{"payload":${e.json},"timestamp":${e.timestamp},"type":${this.#typeJsonOf(e.type)}}`,
+    });
     // The bus refuses larger events at the call site; the margin covers the envelope, the memory allowance,
     // the brackets, and a type name of up to 254 characters.
     this.maxEventBytes = options.maxBatchBytes - ENVELOPE_OVERHEAD - QUEUED_EVENT_OVERHEAD - 2 - 256;
@@ -144,24 +145,19 @@ export class BatchingEventListenerDriver implements EventListenerDriver {
   flushSync(options: FlushOptions = {}): DeliveryReport {
     this.#closed = true;
     this.#abort.abort();
-    const inFlight = [...this.#inFlight].sort((a, b) => a.firstSeq - b.firstSeq);
+    const batches = [...this.#inFlight].sort((a, b) => a.firstSeq - b.firstSeq);
     // Their async completion can no longer be counted on: the loop will not turn again.
     this.#inFlight.clear();
-    const events = [...inFlight.flatMap((batch) => batch.events), ...this.#queue.drain()];
-    const batches: SerializedEvent[][] = [];
-    const queue = new EventQueue();
-    for (const event of events) queue.push(event, this.#sizeOf(event));
-    while (queue.length > 0)
-      batches.push(queue.take(this.#options.maxBatchEvents, this.#options.maxBatchBytes - 2, (e) => this.#sizeOf(e)));
+    batches.push(...this.#queue.drain());
     const timeoutMs = options.timeoutMs ?? this.#options.shutdownTimeoutMs;
     const acknowledged =
       this.#sender.sendSync?.(
-        batches.map((b) => this.#body(b)),
+        batches.map((b) => b.body),
         timeoutMs,
       ) ?? 0;
     batches.forEach((batch, i) => {
-      if (i < acknowledged) this.#sent += batch.length;
-      else this.#fail(batch.length, "deadline", "not acknowledged before the process exited");
+      if (i < acknowledged) this.#sent += batch.count;
+      else this.#fail(batch.count, "deadline", "not acknowledged before the process exited");
     });
     this.#wakeWaiters();
     return this.#report();
@@ -186,8 +182,8 @@ export class BatchingEventListenerDriver implements EventListenerDriver {
     if (timedOut) {
       // Past the deadline: stop retry waits and requests in flight, and give up on what never left.
       this.#abort.abort();
-      const rest = this.#queue.drain();
-      if (rest.length > 0) this.#fail(rest.length, "deadline", "shutdown deadline reached before these were sent");
+      const rest = this.#queue.drain().reduce((n, batch) => n + batch.count, 0);
+      if (rest > 0) this.#fail(rest, "deadline", "shutdown deadline reached before these were sent");
       await this.#sendQueue.onIdle();
     }
     await this.#sender.close(timedOut);
@@ -217,7 +213,7 @@ export class BatchingEventListenerDriver implements EventListenerDriver {
   }
 
   #schedule(): void {
-    if (this.#lingerTimer !== undefined && this.#batchIsFull()) {
+    if (this.#lingerTimer !== undefined && this.#queue.hasFullBatch) {
       // The linger is for latency; a full batch does not wait for it.
       clearTimeout(this.#lingerTimer);
       this.#lingerTimer = undefined;
@@ -226,17 +222,12 @@ export class BatchingEventListenerDriver implements EventListenerDriver {
     }
     if (this.#scheduled || this.#queue.length === 0 || !this.#hasFreeSlot()) return;
     this.#scheduled = true;
-    const { lingerMs, maxBatchEvents } = this.#options;
-    if (lingerMs > 0 && this.#queue.length < maxBatchEvents && !this.#closed) {
-      this.#lingerTimer = setTimeout(() => this.#startBatches(), lingerMs).unref();
+    if (this.#options.lingerMs > 0 && !this.#queue.hasFullBatch && !this.#closed) {
+      this.#lingerTimer = setTimeout(() => this.#startBatches(), this.#options.lingerMs).unref();
     } else {
       // Not sent synchronously: events published in the same tick go together in one batch.
       setImmediate(() => this.#startBatches());
     }
-  }
-
-  #batchIsFull(): boolean {
-    return this.#queue.length >= this.#options.maxBatchEvents || this.#queue.bytes >= this.#options.maxBatchBytes - 2;
   }
 
   /** Skips a pending linger (flush and shutdown want the data out now). */
@@ -246,28 +237,26 @@ export class BatchingEventListenerDriver implements EventListenerDriver {
     this.#startBatches();
   }
 
+  /** Each batch in flight is one task of the send queue; counting our own set is cheaper on the publish path. */
   #hasFreeSlot(): boolean {
-    return this.#sendQueue.size + this.#sendQueue.pending < this.#options.maxConcurrentRequests;
+    return this.#inFlight.size < this.#options.maxConcurrentRequests;
   }
 
   #startBatches(): void {
     this.#scheduled = false;
     this.#lingerTimer = undefined;
-    while (this.#queue.length > 0 && this.#hasFreeSlot()) {
-      const firstSeq = this.#queue.headSeq;
-      const batch = this.#queue.take(this.#options.maxBatchEvents, this.#options.maxBatchBytes - 2, (e) =>
-        this.#sizeOf(e),
-      );
-      const inFlight: InFlight = { firstSeq, events: batch };
-      this.#inFlight.add(inFlight);
+    while (this.#hasFreeSlot()) {
+      const batch = this.#queue.take();
+      if (batch === undefined) return;
+      this.#inFlight.add(batch);
       this.#sendQueue
         .add(() => this.#deliver(batch))
         .catch((error: unknown) => {
           // #deliver handles every outcome; reaching here is a bug, and it must not lose the count.
-          this.#fail(batch.length, "rejected", `internal error: ${String(error)}`);
+          this.#fail(batch.count, "rejected", `internal error: ${String(error)}`);
         })
         .finally(() => {
-          this.#inFlight.delete(inFlight);
+          this.#inFlight.delete(batch);
           this.#wakeWaiters();
           // What accumulated while this batch was in flight goes now: waiting a tick, as a first publish
           // does to gather its siblings, would only let more publishing delay the request.
@@ -277,12 +266,12 @@ export class BatchingEventListenerDriver implements EventListenerDriver {
     }
   }
 
-  async #deliver(batch: SerializedEvent[]): Promise<void> {
+  async #deliver(batch: Batch): Promise<void> {
     if (this.#unauthorized) {
-      this.#fail(batch.length, "unauthorized", "not sent: the Events API refused the API key earlier");
+      this.#fail(batch.count, "unauthorized", "not sent: the Events API refused the API key earlier");
       return;
     }
-    const body = this.#body(batch);
+    const { body } = batch;
     // Batches are cut by UTF-16 length, which equals UTF-8 bytes for ASCII. Text with wider characters can
     // make the body larger than the cap: measured exactly only when it could be, and then split like a 413.
     const outcome =
@@ -291,24 +280,25 @@ export class BatchingEventListenerDriver implements EventListenerDriver {
         : await this.#sendWithRetries(batch, body);
     switch (outcome.kind) {
       case "ok":
-        this.#sent += batch.length;
+        this.#sent += batch.count;
         return;
       case "too_large":
-        if (batch.length === 1) {
+        if (batch.count === 1) {
           const why = outcome.status === 0 ? "is larger than maxBatchBytes" : `got HTTP ${outcome.status}`;
-          this.#fail(1, "too_large", `a single ${batch[0]!.type} ${why}`);
+          const { type } = JSON.parse(batch.envelope(0)) as { type: string };
+          this.#fail(1, "too_large", `a single ${type} ${why}`);
           return;
         }
         // Halves, in order: the server's limit is unknown, so shrink until it accepts.
-        await this.#deliver(batch.slice(0, batch.length >> 1));
-        await this.#deliver(batch.slice(batch.length >> 1));
+        await this.#deliver(batch.slice(0, batch.count >> 1));
+        await this.#deliver(batch.slice(batch.count >> 1, batch.count));
         return;
       case "rejected":
         if (outcome.status === 401 || outcome.status === 403) {
           // A refused key will not fix itself: stop sending rather than hammer the API with every batch.
           this.#unauthorized = true;
           this.#fail(
-            batch.length,
+            batch.count,
             "unauthorized",
             `the Events API refused the API key (HTTP ${outcome.status}); check GT_CLOUD_API_KEY. Nothing more will be sent`,
             outcome.status,
@@ -316,7 +306,7 @@ export class BatchingEventListenerDriver implements EventListenerDriver {
           return;
         }
         this.#fail(
-          batch.length,
+          batch.count,
           "rejected",
           `the Events API rejected a batch with HTTP ${outcome.status}: ${outcome.message}`,
           outcome.status,
@@ -325,7 +315,7 @@ export class BatchingEventListenerDriver implements EventListenerDriver {
       case "retry":
       case "gave_up":
         this.#fail(
-          batch.length,
+          batch.count,
           outcome.kind === "gave_up" ? outcome.reason : "retries_exhausted",
           outcome.kind === "gave_up" ? outcome.message : outcome.reason,
         );
@@ -333,7 +323,7 @@ export class BatchingEventListenerDriver implements EventListenerDriver {
     }
   }
 
-  async #sendWithRetries(batch: SerializedEvent[], body: string): Promise<Delivery> {
+  async #sendWithRetries(batch: Batch, body: string): Promise<Delivery> {
     try {
       return await pRetry(
         async () => {
@@ -342,7 +332,7 @@ export class BatchingEventListenerDriver implements EventListenerDriver {
           this.#requests++;
           if (requestChannel.hasSubscribers) {
             requestChannel.publish({
-              events: batch.length,
+              events: batch.count,
               bytes: Buffer.byteLength(body),
               status: "status" in outcome ? outcome.status : undefined,
               outcome: outcome.kind,
@@ -358,7 +348,7 @@ export class BatchingEventListenerDriver implements EventListenerDriver {
           minTimeout: 0,
           onFailedAttempt: async ({ error, attemptNumber, retriesLeft }) => {
             if (!(error instanceof RetryableOutcome) || retriesLeft === 0) return;
-            await this.#waitBeforeRetry(error.outcome, attemptNumber, batch.length);
+            await this.#waitBeforeRetry(error.outcome, attemptNumber, batch.count);
           },
         },
       );
@@ -388,13 +378,6 @@ export class BatchingEventListenerDriver implements EventListenerDriver {
     } catch {
       throw new DeadlineReached(`shutdown deadline reached while retrying (${outcome.reason})`);
     }
-  }
-
-  #body(batch: readonly SerializedEvent[]): string {
-    const parts = batch.map(
-      (e) => `{"payload":${e.json},"timestamp":${e.timestamp},"type":${this.#typeJsonOf(e.type)}}`,
-    );
-    return `[${parts.join(",")}]`;
   }
 
   #lowestUnsettled(): number {
@@ -458,7 +441,7 @@ export class BatchingEventListenerDriver implements EventListenerDriver {
 
   #report(): DeliveryReport {
     let inFlight = 0;
-    for (const batch of this.#inFlight) inFlight += batch.events.length;
+    for (const batch of this.#inFlight) inFlight += batch.count;
     return { sent: this.#sent, failed: this.#failed, dropped: this.#dropped, pending: this.#queue.length + inFlight };
   }
 }

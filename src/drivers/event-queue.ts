@@ -1,23 +1,42 @@
 import type { SerializedEvent } from "../events/serialized-event.js";
+import { Batch } from "./batch.js";
+
+export interface EventQueueLimits {
+  /** Events per batch. */
+  maxBatchEvents: number;
+  /** Cost per batch (see the driver's size estimate), brackets excluded. */
+  maxBatchCost: number;
+  /** Builds one event's envelope text when its batch is cut. */
+  envelope: (event: SerializedEvent) => string;
+}
 
 /**
- * FIFO of serialised events with running totals of count and bytes. Every event that enters gets the next
- * sequence number; the head's number is `enqueued - length`, so batches know which events they hold
- * without a per-event wrapper object on the hot path.
+ * FIFO of events awaiting delivery, with running totals of count and cost. Events collect in an open tail;
+ * once it holds a full batch it is cut into a `Batch` (one string), so a deep backlog is a few large strings.
+ * Every event that enters gets the next sequence number; the head's number is `enqueued - length`.
  */
 export class EventQueue {
-  #items: SerializedEvent[] = [];
+  readonly #limits: EventQueueLimits;
+  #open: SerializedEvent[] = [];
+  #openCost = 0;
+  #batches: Batch[] = [];
   #head = 0;
-  #bytes = 0;
+  #length = 0;
+  #cost = 0;
   #enqueued = 0;
 
-  get length(): number {
-    return this.#items.length - this.#head;
+  constructor(limits: EventQueueLimits) {
+    this.#limits = limits;
   }
 
-  /** Bytes of the queued events' envelopes. */
+  /** Events queued, in batches and in the open tail. */
+  get length(): number {
+    return this.#length;
+  }
+
+  /** Their summed cost. */
   get bytes(): number {
-    return this.#bytes;
+    return this.#cost;
   }
 
   /** How many events ever entered; the next one gets this sequence number. */
@@ -27,52 +46,53 @@ export class EventQueue {
 
   /** Sequence number of the oldest queued event (equals `enqueued` when empty). */
   get headSeq(): number {
-    return this.#enqueued - this.length;
+    return this.#enqueued - this.#length;
   }
 
-  push(event: SerializedEvent, bytes: number): void {
-    this.#items.push(event);
-    this.#bytes += bytes;
+  /** Whether a whole batch is waiting (a linger need not wait any longer). */
+  get hasFullBatch(): boolean {
+    return this.#head < this.#batches.length;
+  }
+
+  push(event: SerializedEvent, cost: number): void {
+    if (this.#open.length > 0 && this.#openCost + cost > this.#limits.maxBatchCost) this.#cut();
+    this.#open.push(event);
+    this.#openCost += cost;
+    this.#length++;
+    this.#cost += cost;
     this.#enqueued++;
+    if (this.#open.length >= this.#limits.maxBatchEvents) this.#cut();
   }
 
-  /**
-   * Takes events from the head while the batch stays within both caps; always at least one event, which the
-   * driver guaranteed fits a batch. `sizeOf` must return what `push` was given for that event.
-   */
-  take(maxEvents: number, maxBytes: number, sizeOf: (event: SerializedEvent) => number): SerializedEvent[] {
-    const batch: SerializedEvent[] = [];
-    let bytes = 0;
-    while (batch.length < maxEvents && this.#head < this.#items.length) {
-      const event = this.#items[this.#head]!;
-      const size = sizeOf(event);
-      if (batch.length > 0 && bytes + size > maxBytes) break;
-      batch.push(event);
-      bytes += size;
-      this.#head++;
+  /** The oldest batch, or what the open tail holds as one; undefined when empty. */
+  take(): Batch | undefined {
+    if (this.#head === this.#batches.length) {
+      if (this.#open.length === 0) return undefined;
+      this.#cut();
     }
-    this.#bytes -= bytes;
-    this.#compact();
+    const batch = this.#batches[this.#head]!;
+    this.#batches[this.#head] = undefined as unknown as Batch;
+    this.#head++;
+    if (this.#head === this.#batches.length) {
+      this.#batches = [];
+      this.#head = 0;
+    }
+    this.#length -= batch.count;
+    this.#cost -= batch.cost;
     return batch;
   }
 
-  /** Empties the queue and returns what it held (used when giving up at a deadline). */
-  drain(): SerializedEvent[] {
-    const rest = this.#items.slice(this.#head);
-    this.#items = [];
-    this.#head = 0;
-    this.#bytes = 0;
-    return rest;
+  /** Empties the queue and returns its batches, in order. */
+  drain(): Batch[] {
+    const out: Batch[] = [];
+    for (let batch = this.take(); batch !== undefined; batch = this.take()) out.push(batch);
+    return out;
   }
 
-  // Shifting an array is O(n); advancing a head index and compacting now and then keeps take() O(batch).
-  #compact(): void {
-    if (this.#head === this.#items.length) {
-      this.#items = [];
-      this.#head = 0;
-    } else if (this.#head > 4096 && this.#head * 2 > this.#items.length) {
-      this.#items = this.#items.slice(this.#head);
-      this.#head = 0;
-    }
+  #cut(): void {
+    const firstSeq = this.#enqueued - this.#open.length;
+    this.#batches.push(Batch.of(firstSeq, this.#open.map(this.#limits.envelope), this.#openCost));
+    this.#open = [];
+    this.#openCost = 0;
   }
 }
