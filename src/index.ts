@@ -1,6 +1,14 @@
 export { EventBus, type EventBusOptions, type EventListenerRegistration, eventBus } from "./bus/event-bus.js";
 export { type EventHandler, EventListener, type EventListenerOptions } from "./bus/event-listener.js";
 export {
+  type CreatedRun,
+  EventsApiError,
+  EventsClient,
+  type EventsClientOptions,
+  isTerminalEvent,
+  type StreamEventsOptions,
+} from "./client/events-client.js";
+export {
   BatchingEventListenerDriver,
   type DriverStats,
 } from "./drivers/batching-event-listener-driver.js";
@@ -75,6 +83,7 @@ export {
   EVENTS_PAGE_MAX_LIMIT,
   type EventsApiEmulatorOptions,
 } from "./runtime/events-api-emulator-options.js";
+export { type LocalRun, type LocalRunOptions, type LocalRunResult, startLocalRun } from "./runtime/local-run.js";
 export { EmulatorStateError, RunStateError, UnknownRunError } from "./runtime/runtime-errors.js";
 export {
   type CreateRunOptions,

@@ -14,14 +14,19 @@ export class SseParser {
   #data: string[] = [];
   #id: string | undefined;
   #event: string | undefined;
+  /** The last chunk ended with a \r: a \n starting the next one is the rest of that CRLF, not a blank line. */
+  #pendingLf = false;
 
   push(chunk: string): ServerSentEvent[] {
-    this.#buffer += chunk;
+    if (chunk === "") return [];
+    this.#buffer += this.#pendingLf && chunk.startsWith("\n") ? chunk.slice(1) : chunk;
+    this.#pendingLf = false;
     const out: ServerSentEvent[] = [];
     let newline = this.#buffer.search(/\r\n|\r|\n/);
     while (newline >= 0) {
       const line = this.#buffer.slice(0, newline);
       const width = this.#buffer.startsWith("\r\n", newline) ? 2 : 1;
+      if (width === 1 && newline === this.#buffer.length - 1 && this.#buffer[newline] === "\r") this.#pendingLf = true;
       this.#buffer = this.#buffer.slice(newline + width);
       const event = this.#line(line);
       if (event !== undefined) out.push(event);
@@ -32,7 +37,10 @@ export class SseParser {
 
   #line(line: string): ServerSentEvent | undefined {
     if (line === "") {
-      if (this.#data.length === 0) return undefined;
+      if (this.#data.length === 0) {
+        this.#event = undefined;
+        return undefined;
+      }
       const event = { data: this.#data.join("\n"), id: this.#id, event: this.#event };
       this.#data = [];
       this.#event = undefined;

@@ -24,8 +24,10 @@ await runStructure(async ({ publishEvent, signal }) => {
         publishEvent({ type: "AbortSeen", reason: String(signal.reason) });
       });
       process.stdout.write("ready\n");
-      // Runs until the signal, then winds down within the grace period.
+      // Works (a timer stands for a model call) until the signal, then winds down within the grace period.
+      const work = setInterval(() => {}, 1000);
       await new Promise<void>((resolve) => signal.addEventListener("abort", () => setTimeout(resolve, 50)));
+      clearInterval(work);
       return "wound down";
     }
     case "ignore-signal":

@@ -1,0 +1,27 @@
+/**
+ * A client like the Managed Structure Template's: creates a run of a structure and prints its events as they
+ * arrive, until the run ends. Works against Griptape Cloud or the local emulator:
+ *
+ *   npx structure-run-events serve --port 8080 -- node --import tsx examples/hello-structure.ts
+ *   GT_CLOUD_BASE_URL=http://127.0.0.1:8080 GT_CLOUD_API_KEY=<key printed by serve> \
+ *     npx tsx examples/client.ts <structure id> some question
+ */
+import { EventsClient } from "../src/index.js";
+
+const [structureId = "local-structure", ...args] = process.argv.slice(2);
+const baseUrl = process.env.GT_CLOUD_BASE_URL ?? "http://127.0.0.1:8080";
+const apiKey = process.env.GT_CLOUD_API_KEY;
+if (apiKey === undefined) {
+  process.stderr.write("set GT_CLOUD_API_KEY (serve prints the emulator's key)\n");
+  process.exit(2);
+}
+
+const client = new EventsClient({ baseUrl, apiKey });
+const { structure_run_id: runId } = await client.createRun(structureId, { args });
+process.stdout.write(`run ${runId}\n`);
+for await (const event of client.streamEvents(runId)) {
+  if (event.type === "TextChunkEvent") process.stdout.write(String(event.payload.token));
+  else process.stdout.write(`\n[${event.origin}] ${event.type}\n`);
+}
+const run = await client.getRun(runId);
+process.stdout.write(`status: ${String(run.status)}\noutput: ${JSON.stringify(run.output)}\n`);
