@@ -37,6 +37,7 @@ export function parseCommand(argv: readonly string[]): Command {
   const dash = rest.indexOf("--");
   const own = dash < 0 ? rest : rest.slice(0, dash);
   const command = dash < 0 ? [] : rest.slice(dash + 1);
+  if (own.includes("-h") || own.includes("--help")) return { name: "help" };
   switch (name) {
     case "run": {
       const { values } = parse(own, {

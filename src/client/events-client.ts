@@ -61,8 +61,14 @@ export class EventsClient {
   }
 
   async listEvents(runId: string, page: { offset?: number; limit?: number } = {}): Promise<EventsPage> {
-    const query = new URLSearchParams({ offset: String(page.offset ?? 0), limit: String(page.limit ?? 100) });
-    return EventsPageSchema.parse(await this.#json("GET", `${this.#runPath(runId)}/events?${query}`));
+    return this.#list(runId, page.offset ?? 0, page.limit ?? 100, undefined);
+  }
+
+  async #list(runId: string, offset: number, limit: number, signal: AbortSignal | undefined): Promise<EventsPage> {
+    const query = new URLSearchParams({ offset: String(offset), limit: String(limit) });
+    return EventsPageSchema.parse(
+      await this.#json("GET", `${this.#runPath(runId)}/events?${query}`, undefined, signal),
+    );
   }
 
   async getRun(runId: string): Promise<Record<string, unknown>> {
@@ -118,7 +124,7 @@ export class EventsClient {
     let offset = from;
     for (;;) {
       options.signal?.throwIfAborted();
-      const page = await this.listEvents(runId, { offset, limit: 100 });
+      const page = await this.#list(runId, offset, 100, options.signal);
       for (const event of page.events) {
         offset++;
         yield event;
@@ -152,9 +158,10 @@ export class EventsClient {
     }
   }
 
-  async #json(method: "GET" | "POST", path: string, body?: unknown): Promise<unknown> {
+  async #json(method: "GET" | "POST", path: string, body?: unknown, signal?: AbortSignal): Promise<unknown> {
     const response = await request(new URL(path, this.#base), {
       method,
+      ...(signal === undefined ? {} : { signal }),
       headers: body === undefined ? this.#headers : { ...this.#headers, "content-type": "application/json" },
       ...(body === undefined ? {} : { body: JSON.stringify(body) }),
       headersTimeout: this.#timeoutMs,
@@ -172,6 +179,7 @@ export class EventsClient {
 
   #describe(status: number, text: string): string {
     const hint = status === 401 || status === 403 ? " (check the API key)" : "";
-    return `Events API answered ${status}${hint}: ${text.replaceAll(this.#apiKey, "[redacted]").slice(0, 300)}`;
+    const safe = this.#apiKey === "" ? text : text.replaceAll(this.#apiKey, "[redacted]");
+    return `Events API answered ${status}${hint}: ${safe.slice(0, 300)}`;
   }
 }

@@ -39,7 +39,9 @@ describe("SseParser", () => {
     }
     expect(feed([STREAM.replaceAll("\n", "\r")])).toEqual(EXPECTED);
     // The \r of a CRLF ends one chunk and its \n starts the next: one line break, not a blank line.
-    expect(feed(["data: a\r", "", "\ndata: b\r", "\n\r", "\n"])).toEqual([{ data: "a\nb", id: undefined, event: undefined }]);
+    expect(feed(["data: a\r", "", "\ndata: b\r", "\n\r", "\n"])).toEqual([
+      { data: "a\nb", id: undefined, event: undefined },
+    ]);
   });
 
   it("joins multi-line data with \\n and keeps empty data lines", () => {
