@@ -10,6 +10,9 @@ export interface PublisherConfig {
   batch: number;
   /** Events published per macrotask: between bursts the client's I/O gets to run. */
   burst: number;
+  /** Run id and key for a real Events API (the emulator); the sink accepts anything. */
+  structureRunId?: string;
+  apiKey?: string;
 }
 
 export type PublisherMessage =

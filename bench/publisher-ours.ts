@@ -2,13 +2,17 @@ import { EventBus, EventListener, GriptapeCloudEventListenerDriver } from "../sr
 import { runPublisher, tokenOf } from "./publisher-harness.js";
 
 // Ours: the bus serialises each event once; the driver batches adaptively and POSTs one batch at a time.
-await runPublisher(({ url, batch }) => {
+await runPublisher((config) => {
+  const { url, batch, structureRunId, apiKey } = config;
   const driver = new GriptapeCloudEventListenerDriver({
     baseUrl: url,
-    apiKey: "bench-dummy-key",
-    structureRunId: "bench",
+    apiKey: apiKey ?? "bench-dummy-key",
+    structureRunId: structureRunId ?? "bench",
     env: {},
     maxBatchEvents: batch,
+    // Every event must arrive, as with the floor, which has no cap: a slower receiver must not turn into drops.
+    maxQueueEvents: config.n,
+    maxQueueBytes: 1024 * 1024 * 1024,
   });
   const bus = new EventBus();
   bus.addEventListener(new EventListener({ driver }));

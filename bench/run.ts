@@ -1,6 +1,7 @@
 import { killChildren } from "./children.js";
 import { benchDelivery } from "./delivery.bench.js";
 import { benchExitLatency } from "./exit-latency.bench.js";
+import { benchIngest } from "./ingest.bench.js";
 import { benchMemory } from "./memory.bench.js";
 import { benchPublish } from "./publish.bench.js";
 
@@ -8,6 +9,7 @@ const results: Record<string, boolean> = {};
 try {
   results.publish = benchPublish();
   results.delivery = await benchDelivery();
+  results.ingest = await benchIngest();
   results.memory = await benchMemory();
   results.exit = await benchExitLatency();
 } finally {
