@@ -1,49 +1,25 @@
-import { type ChildProcess, spawn } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterEach, describe, expect, it } from "vitest";
 import { type EventDetail, EventDetailSchema, EventsApiEmulator, formatSystemTime } from "../../src/index.js";
+import { cleanEnv, killChildren, type Spawned, spawnTs, waitForStdout } from "../support/child-processes.js";
 
 const ROOT = fileURLToPath(new URL("../..", import.meta.url));
 const CLI = join(ROOT, "src/cli/main.ts");
 const HELLO = ["node", "--import", "tsx", join(ROOT, "examples/hello-structure.ts")];
 const FAILING = ["node", "--import", "tsx", join(ROOT, "examples/failing-structure.ts")];
 
-interface Finished {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-const children: ChildProcess[] = [];
 const cleanups: (() => Promise<void> | void)[] = [];
 
 afterEach(async () => {
-  for (const child of children.splice(0)) if (child.exitCode === null) child.kill("SIGKILL");
+  killChildren();
   for (const cleanup of cleanups.splice(0)) await cleanup();
 });
 
-function cleanEnv(): NodeJS.ProcessEnv {
-  const env = { ...process.env };
-  for (const key of Object.keys(env)) if (key.startsWith("GT_")) delete env[key];
-  return env;
-}
-
-function cli(args: string[], env: NodeJS.ProcessEnv = cleanEnv()): { child: ChildProcess; done: Promise<Finished> } {
-  const child = spawn(process.execPath, ["--import", "tsx", CLI, ...args], { cwd: ROOT, env, stdio: "pipe" });
-  children.push(child);
-  let stdout = "";
-  let stderr = "";
-  child.stdout?.on("data", (c: Buffer) => {
-    stdout += c.toString();
-  });
-  child.stderr?.on("data", (c: Buffer) => {
-    stderr += c.toString();
-  });
-  const done = new Promise<Finished>((resolve) => child.on("close", (code) => resolve({ code, stdout, stderr })));
-  return { child, done };
+function cli(args: string[], env: NodeJS.ProcessEnv = cleanEnv()): Spawned {
+  return spawnTs(CLI, args, { env, cwd: ROOT });
 }
 
 function jsonLines(stdout: string): EventDetail[] {
@@ -156,13 +132,7 @@ await runStructure(async ({ publishEvent, signal }) => {
 `,
     );
     const { child, done } = cli(["run", "--json", "--", "node", "--import", "tsx", script]);
-    await new Promise<void>((resolve) => {
-      let seen = "";
-      child.stdout?.on("data", (c: Buffer) => {
-        seen += c.toString();
-        if (seen.includes('"Waiting"')) resolve();
-      });
-    });
+    await waitForStdout(child, '"Waiting"');
     child.kill("SIGINT");
     const { code, stdout } = await done;
     expect(code).toBe(130);
@@ -199,22 +169,9 @@ describe("structure-run-events serve and tail", () => {
     const key = /API key: (\S+)/.exec(banner)?.[1];
     expect(url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
     const env = { ...cleanEnv(), GT_CLOUD_BASE_URL: url, GT_CLOUD_API_KEY: key };
-    const client = spawn(
-      process.execPath,
-      ["--import", "tsx", join(ROOT, "examples/client.ts"), "my-structure", "ping"],
-      {
-        cwd: ROOT,
-        env,
-        stdio: "pipe",
-      },
-    );
-    children.push(client);
-    let out = "";
-    client.stdout.on("data", (c: Buffer) => {
-      out += c.toString();
-    });
-    const code = await new Promise<number | null>((resolve) => client.on("close", resolve));
-    expect(code).toBe(0);
+    const client = await spawnTs(join(ROOT, "examples/client.ts"), ["my-structure", "ping"], { env, cwd: ROOT }).done;
+    expect(client.code).toBe(0);
+    const out = client.stdout;
     expect(out).toContain("[SYSTEM] StructureRunStarting");
     expect(out).toContain("echo: ping");
     expect(out).toContain("status: SUCCEEDED");

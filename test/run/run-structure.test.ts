@@ -1,18 +1,18 @@
-import { type ChildProcess, spawn } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import { afterEach, describe, expect, it } from "vitest";
+import {
+  cleanEnv,
+  type Finished,
+  killChildren,
+  type Spawned,
+  spawnTs,
+  waitForStdout,
+} from "../support/child-processes.js";
 import { type FaultServer, startFaultServer } from "../support/fault-server.js";
 
 const STRUCTURE = fileURLToPath(new URL("./structures/structure.ts", import.meta.url));
 const API_KEY = "sk-test-0123456789-secret";
 const RUN_ID = "run-exit-paths";
-
-interface Finished {
-  code: number | null;
-  signal: NodeJS.Signals | null;
-  stdout: string;
-  stderr: string;
-}
 
 interface WireEvent {
   type: string;
@@ -23,35 +23,15 @@ interface WireEvent {
 }
 
 let server: FaultServer | undefined;
-const children: ChildProcess[] = [];
 
 afterEach(async () => {
-  for (const child of children.splice(0)) if (child.exitCode === null) child.kill("SIGKILL");
+  killChildren();
   await server?.close();
   server = undefined;
 });
 
-function cleanEnv(): NodeJS.ProcessEnv {
-  const env = { ...process.env };
-  for (const key of Object.keys(env)) if (key.startsWith("GT_")) delete env[key];
-  return env;
-}
-
-function start(args: string[], env: NodeJS.ProcessEnv): { child: ChildProcess; done: Promise<Finished> } {
-  const child = spawn(process.execPath, ["--import", "tsx", STRUCTURE, ...args], { env, stdio: "pipe" });
-  children.push(child);
-  let stdout = "";
-  let stderr = "";
-  child.stdout?.on("data", (chunk: Buffer) => {
-    stdout += chunk.toString();
-  });
-  child.stderr?.on("data", (chunk: Buffer) => {
-    stderr += chunk.toString();
-  });
-  const done = new Promise<Finished>((resolve) => {
-    child.on("close", (code, signal) => resolve({ code, signal, stdout, stderr }));
-  });
-  return { child, done };
+function start(args: string[], env: NodeJS.ProcessEnv): Spawned {
+  return spawnTs(STRUCTURE, args, { env });
 }
 
 function cloudEnv(s: FaultServer, extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
@@ -64,16 +44,6 @@ function cloudEnv(s: FaultServer, extra: NodeJS.ProcessEnv = {}): NodeJS.Process
     GT_EVENTS_RETRY_MAX_DELAY_MS: "50",
     ...extra,
   };
-}
-
-function waitForStdout(child: ChildProcess, text: string): Promise<void> {
-  return new Promise((resolve) => {
-    let seen = "";
-    child.stdout?.on("data", (chunk: Buffer) => {
-      seen += chunk.toString();
-      if (seen.includes(text)) resolve();
-    });
-  });
 }
 
 /** Distinct events in order of first arrival (a retried batch may arrive twice). */
