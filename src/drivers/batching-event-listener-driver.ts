@@ -40,6 +40,25 @@ const QUEUED_EVENT_OVERHEAD = 192;
 /** setTimeout's largest delay (about 24.8 days). */
 const MAX_TIMER_MS = 2 ** 31 - 1;
 
+/**
+ * The envelope's timestamp as the payload already spells it. Events serialised by the bus start with
+ * `{"type":…,"id":"<32 hex>","timestamp":`, so the text can be sliced out instead of printing the double
+ * again (printing a double costs as much as a tenth of the rest of the envelope). Anything else is printed.
+ */
+function timestampText(event: SerializedEvent, typeJson: string): string {
+  const { json } = event;
+  const at = TYPE_PREFIX.length + typeJson.length + ID_INFIX.length + 32 + TIMESTAMP_INFIX.length;
+  const end = json.indexOf(",", at);
+  const laidOut =
+    end > at &&
+    json.startsWith(TIMESTAMP_INFIX, at - TIMESTAMP_INFIX.length) &&
+    json.startsWith(ID_INFIX, TYPE_PREFIX.length + typeJson.length);
+  return laidOut ? json.slice(at, end) : String(event.timestamp);
+}
+const TYPE_PREFIX = '{"type":';
+const ID_INFIX = ',"id":"';
+const TIMESTAMP_INFIX = '","timestamp":';
+
 /** A retryable outcome, thrown so that p-retry counts the attempt. */
 class RetryableOutcome extends Error {
   constructor(readonly outcome: Extract<SendOutcome, { kind: "retry" }>) {
@@ -88,7 +107,7 @@ export class BatchingEventListenerDriver implements EventListenerDriver {
     this.#queue = new EventQueue({
       maxBatchEvents: options.maxBatchEvents,
       maxBatchCost: options.maxBatchBytes - 2,
-      envelope: (e) => `{"payload":${e.json},"timestamp":${e.timestamp},"type":${this.#typeJsonOf(e.type)}}`,
+      envelope: (e) => this.#envelope(e),
     });
     // The bus refuses larger events at the call site; the margin covers the envelope, the memory allowance,
     // the brackets, and a type name of up to 254 characters.
@@ -201,6 +220,11 @@ export class BatchingEventListenerDriver implements EventListenerDriver {
    */
   #sizeOf(event: SerializedEvent): number {
     return event.json.length + ENVELOPE_OVERHEAD + this.#typeJsonOf(event.type).length + QUEUED_EVENT_OVERHEAD;
+  }
+
+  #envelope(event: SerializedEvent): string {
+    const type = this.#typeJsonOf(event.type);
+    return `{"payload":${event.json},"timestamp":${timestampText(event, type)},"type":${type}}`;
   }
 
   #typeJsonOf(type: string): string {

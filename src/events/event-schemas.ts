@@ -99,6 +99,10 @@ export interface KnownEventFields {
   readonly allPlain: boolean;
   /** Zod-free checks of every field, when each field's schema compiles to one (the chunk events). */
   readonly fastFields: readonly FastField[] | undefined;
+  /** `{"type":"<type>","id":"`, the start of every event of this type in JSON. */
+  readonly jsonHead: string;
+  /** The base keys and the fields: any other key in an input is an extra. */
+  readonly keys: ReadonlySet<string>;
 }
 
 /**
@@ -115,7 +119,9 @@ export const KNOWN_EVENT_FIELDS = Object.fromEntries(
     const compiled = fields.map(([key, f]) => compileFastField(key, f));
     const fastFields = compiled.every((f) => f !== undefined) ? (compiled as FastField[]) : undefined;
     const schemaOfFields = z.object(Object.fromEntries(fields));
-    return [type, { schema: schemaOfFields, plainKeys, plainKeysAndMeta, allPlain, fastFields }];
+    const jsonHead = `{"type":${JSON.stringify(type)},"id":"`;
+    const keys = new Set([...BASE_KEYS, ...fields.map(([key]) => key)]);
+    return [type, { schema: schemaOfFields, plainKeys, plainKeysAndMeta, allPlain, fastFields, jsonHead, keys }];
   }),
 ) as unknown as { [K in KnownEventType]: KnownEventFields };
 

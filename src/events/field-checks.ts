@@ -3,6 +3,8 @@ import type * as z from "zod";
 /** A field of a known event type, checked without zod on the publish hot path. */
 export interface FastField {
   readonly key: string;
+  /** `,"key":`, what precedes the value in the event's JSON. */
+  readonly prefix: string;
   /** Whether `value` (not undefined) is valid for the field, exactly as its zod schema would judge it. */
   readonly test: (value: unknown) => boolean;
   /** Whether an absent field takes `defaultValue`. */
@@ -23,10 +25,11 @@ export function compileFastField(key: string, schema: z.core.$ZodType): FastFiel
     const defaultValue: unknown = (def as z.core.$ZodDefaultDef).defaultValue;
     // A default that is an object would be shared between events; only scalars qualify.
     if (inner === undefined || (typeof defaultValue === "object" && defaultValue !== null)) return undefined;
-    return { key, test: inner, hasDefault: true, defaultValue };
+    return { key, prefix: `,${JSON.stringify(key)}:`, test: inner, hasDefault: true, defaultValue };
   }
   const test = compileTest(schema);
-  return test === undefined ? undefined : { key, test, hasDefault: false, defaultValue: undefined };
+  if (test === undefined) return undefined;
+  return { key, prefix: `,${JSON.stringify(key)}:`, test, hasDefault: false, defaultValue: undefined };
 }
 
 function compileTest(schema: z.core.$ZodType): ((value: unknown) => boolean) | undefined {
@@ -63,4 +66,12 @@ function compileNumber(def: z.core.$ZodNumberDef): ((value: unknown) => boolean)
     typeof v === "number" &&
     (integer ? Number.isSafeInteger(v) : Number.isFinite(v)) &&
     (inclusive ? v >= min : v > min);
+}
+
+/**
+ * A scalar that passed its field's test, as JSON.stringify writes it: strings through JSON.stringify (the same
+ * escaping), finite numbers and booleans as String() prints them, null.
+ */
+export function scalarJson(value: unknown): string {
+  return typeof value === "string" ? JSON.stringify(value) : value === null ? "null" : String(value);
 }

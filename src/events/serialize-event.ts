@@ -1,7 +1,13 @@
 import * as z from "zod";
 import { InvalidEventError } from "../errors.js";
-import { CUSTOM_EVENT_FIELDS, type Event, isKnownEventType, KNOWN_EVENT_FIELDS } from "./event-schemas.js";
-import type { FastField } from "./field-checks.js";
+import {
+  CUSTOM_EVENT_FIELDS,
+  type Event,
+  isKnownEventType,
+  KNOWN_EVENT_FIELDS,
+  type KnownEventFields,
+} from "./event-schemas.js";
+import { type FastField, scalarJson } from "./field-checks.js";
 import { EVENT_ID_PATTERN, newEventId, nowSeconds } from "./ids.js";
 import { assertJsonValue } from "./json-check.js";
 import { SerializedEvent } from "./serialized-event.js";
@@ -34,6 +40,10 @@ export function serializeEvent(input: unknown): SerializedEvent {
   // Shared when absent: the event object only lives until it is stringified below.
   const meta = givenMeta === undefined ? EMPTY_META : checked(type, "meta", givenMeta, isPlainRecord, "a plain object");
   const fields = isKnownEventType(type) ? KNOWN_EVENT_FIELDS[type] : undefined;
+  if (fields?.fastFields !== undefined && givenMeta === undefined) {
+    const json = chunkEventJson(input, fields as FastFields, id, timestamp);
+    if (json !== undefined) return new SerializedEvent(type, id, timestamp, json);
+  }
   // Key order is the Python to_dict order: base fields, then a known type's fields in class order (with
   // their defaults), then whatever else the caller gave, as given.
   let event: Record<string, unknown>;
@@ -75,6 +85,26 @@ function stringify(event: Event, type: string): string {
 }
 
 const EMPTY_META: Record<string, unknown> = Object.freeze({});
+
+type FastFields = KnownEventFields & { readonly fastFields: readonly FastField[] };
+
+/**
+ * The chunk events' hot path: their fields are all scalars, so when every field passes its compiled check and
+ * the input has nothing else (no extra key, no meta), the JSON is written directly, byte for byte what
+ * JSON.stringify would write (a test holds it to that), in about half the time. Undefined otherwise: the general
+ * path then decides, and explains any error.
+ */
+function chunkEventJson(input: object, fields: FastFields, id: string, timestamp: number): string | undefined {
+  for (const key in input) if (!fields.keys.has(key)) return undefined;
+  let json = `${fields.jsonHead}${id}","timestamp":${timestamp},"meta":{}`;
+  for (const field of fields.fastFields) {
+    let value = (input as Record<string, unknown>)[field.key];
+    if (value === undefined && field.hasDefault) value = field.defaultValue;
+    else if (!field.test(value)) return undefined;
+    json += field.prefix + scalarJson(value);
+  }
+  return `${json}}`;
+}
 
 /** The zod-free path for the chunk events; false when any field fails, and zod then judges (and explains). */
 function copyFastFields(event: Record<string, unknown>, input: object, fields: readonly FastField[]): boolean {

@@ -3,7 +3,7 @@ import * as z from "zod";
 import { EventBus } from "../bus/event-bus.js";
 import { EventListener } from "../bus/event-listener.js";
 import { resolveIntegerSetting } from "../drivers/batching-options.js";
-import type { DeliveryReport, EventListenerDriver } from "../drivers/event-listener-driver.js";
+import { type DeliveryReport, type EventListenerDriver, emptyReport } from "../drivers/event-listener-driver.js";
 import { GriptapeCloudEventListenerDriver } from "../drivers/griptape-cloud-event-listener-driver.js";
 import { PrettyPrintEventListenerDriver } from "../drivers/pretty-print-event-listener-driver.js";
 import { StructureRunEventsError } from "../errors.js";
@@ -151,8 +151,14 @@ export function runStructure<T>(
       if (outcome.error !== undefined && outcome.end !== "SIGTERM" && outcome.end !== "SIGINT") {
         writeStderr(describeError(outcome.error));
       }
-      publishFinish(outcome);
-      const report = await bus.shutdown({ timeoutMs: shutdownTimeoutMs });
+      let report = emptyReport();
+      try {
+        publishFinish(outcome);
+        report = await bus.shutdown({ timeoutMs: shutdownTimeoutMs });
+      } catch (error) {
+        // Only a broken driver contract gets here; the process must still end, with the run's exit code.
+        logger.error({ err: error }, "could not deliver the end of the run");
+      }
       clearTimeout(keepAlive);
       phase = "done";
       hooks?.remove();

@@ -1,0 +1,10 @@
+import { EventBus, EventListener, GriptapeCloudEventListenerDriver } from "../src/index.js";
+import { timeLoop } from "./measure.js";
+const TOKENS = ["Hel", "lo", ", wor", "ld", "! How", " can I", " help", " you today?"];
+const driver = new GriptapeCloudEventListenerDriver({ baseUrl: "http://127.0.0.1:9", apiKey: "k", structureRunId: "b", env: {}, lingerMs: 1e9, maxQueueEvents: 1e7, maxQueueBytes: 2 ** 31 });
+const bus = new EventBus(); bus.addEventListener(new EventListener({ driver }));
+console.log(timeLoop("publish cloud driver (no send)", 200000, (i) => { bus.publishEvent({ type: "TextChunkEvent", index: i, token: TOKENS[i & 7]! }); }, 5));
+process.exit(0);
+const bus2 = new EventBus(); bus2.addEventListener(new EventListener({ driver: { publishEvent() {}, flush: async () => ({ sent: 0, failed: 0, dropped: 0, pending: 0 }), shutdown: async () => ({ sent: 0, failed: 0, dropped: 0, pending: 0 }) } }));
+console.log(timeLoop("publish noop driver", 200000, (i) => { bus2.publishEvent({ type: "TextChunkEvent", index: i, token: TOKENS[i & 7]! }); }, 5));
+process.exit(0);

@@ -1,0 +1,100 @@
+import { describe, expect, it } from "vitest";
+import { serializeEvent } from "../../src/events/serialize-event.js";
+
+// The chunk events are written by hand on the hot path; whatever path an event takes, its JSON must be byte for
+// byte what JSON.stringify writes for the completed event in the Python key order.
+
+const TOKENS = [
+  "",
+  "Hel",
+  'quote " and backslash \\',
+  "control \u0000\u0001\u001f and \b\f\n\r\t",
+  "unicode é 漢字 \u2028\u2029",
+  "emoji 😀 and a lone surrogate \ud800 and \udfff",
+  "</script>",
+  "x".repeat(5000),
+];
+const ID = "0123456789abcdef0123456789abcdef";
+
+describe("serializeEvent writes exactly what JSON.stringify would", () => {
+  it("TextChunkEvent, every kind of token and index", () => {
+    for (const [i, token] of TOKENS.entries()) {
+      for (const index of [0, 1, i, 2 ** 31, Number.MAX_SAFE_INTEGER]) {
+        const { json } = serializeEvent({ type: "TextChunkEvent", id: ID, timestamp: 1726096550.1 + i, index, token });
+        const expected = { type: "TextChunkEvent", id: ID, timestamp: 1726096550.1 + i, meta: {}, index, token };
+        expect(json).toBe(JSON.stringify(expected));
+      }
+    }
+  });
+
+  it("TextChunkEvent with index left to its default and generated id and timestamp", () => {
+    const event = serializeEvent({ type: "TextChunkEvent", token: "a" });
+    expect(event.json).toBe(
+      JSON.stringify({
+        type: "TextChunkEvent",
+        id: event.id,
+        timestamp: event.timestamp,
+        meta: {},
+        index: 0,
+        token: "a",
+      }),
+    );
+  });
+
+  it("ActionChunkEvent, nulls and strings, defaults filled", () => {
+    for (const token of TOKENS) {
+      const { json } = serializeEvent({
+        type: "ActionChunkEvent",
+        id: ID,
+        timestamp: 5,
+        partial_input: token,
+        name: "t",
+      });
+      const expected = {
+        type: "ActionChunkEvent",
+        id: ID,
+        timestamp: 5,
+        meta: {},
+        index: 0,
+        partial_input: token,
+        tag: null,
+        name: "t",
+        path: null,
+      };
+      expect(json).toBe(JSON.stringify(expected));
+    }
+  });
+
+  it("the general path (meta given, an extra key) agrees too", () => {
+    const withMeta = serializeEvent({
+      type: "TextChunkEvent",
+      id: ID,
+      timestamp: 1,
+      token: "a",
+      meta: { k: [1, "b"] },
+    });
+    expect(withMeta.json).toBe(
+      JSON.stringify({ type: "TextChunkEvent", id: ID, timestamp: 1, meta: { k: [1, "b"] }, index: 0, token: "a" }),
+    );
+    const extra = serializeEvent({ type: "TextChunkEvent", id: ID, timestamp: 1, token: "a", extra: { n: 1 } });
+    expect(extra.json).toBe(
+      JSON.stringify({ type: "TextChunkEvent", id: ID, timestamp: 1, meta: {}, index: 0, token: "a", extra: { n: 1 } }),
+    );
+  });
+
+  it("a field that fails its check on the hot path gets zod's error", () => {
+    expect(() => serializeEvent({ type: "TextChunkEvent", token: "a", index: -1 })).toThrow(
+      expect.objectContaining({
+        code: "ERR_INVALID_EVENT",
+        reason: "schema",
+        issues: [expect.objectContaining({ path: ["index"] })],
+      }),
+    );
+    expect(() => serializeEvent({ type: "TextChunkEvent", token: "a", index: 1.5 })).toThrow(
+      expect.objectContaining({ reason: "schema" }),
+    );
+    expect(() => serializeEvent({ type: "TextChunkEvent", token: 5 })).toThrow(
+      expect.objectContaining({ reason: "schema", issues: [expect.objectContaining({ path: ["token"] })] }),
+    );
+  });
+});
