@@ -19,6 +19,16 @@ export const REDACT_PATHS = [
   "*.headers.Authorization",
 ];
 
+export const REDACTED = "[redacted]";
+
+/**
+ * `text` with every occurrence of `secret` censored: for text from outside (a server's error body, a value pasted
+ * into the wrong variable) that is about to reach a message or a log line.
+ */
+export function redactSecret(text: string, secret: string): string {
+  return secret === "" ? text : text.replaceAll(secret, REDACTED);
+}
+
 let defaultLogger: Logger | undefined;
 
 /**
@@ -27,7 +37,7 @@ let defaultLogger: Logger | undefined;
  */
 export function getDefaultLogger(): Logger {
   defaultLogger ??= pino(
-    { name: "structure-run-events", level: "warn", redact: { paths: REDACT_PATHS, censor: "[redacted]" } },
+    { name: "structure-run-events", level: "warn", redact: { paths: REDACT_PATHS, censor: REDACTED } },
     pino.destination({ fd: 2, sync: true }),
   );
   return defaultLogger;

@@ -3,6 +3,7 @@ import { request } from "undici";
 import * as z from "zod";
 import { StructureRunEventsError } from "../errors.js";
 import { type EventDetail, EventDetailSchema, type EventsPage, EventsPageSchema } from "../events/wire-schemas.js";
+import { redactSecret } from "../logger.js";
 import { SseParser } from "./sse-parser.js";
 
 export interface EventsClientOptions {
@@ -179,7 +180,6 @@ export class EventsClient {
 
   #describe(status: number, text: string): string {
     const hint = status === 401 || status === 403 ? " (check the API key)" : "";
-    const safe = this.#apiKey === "" ? text : text.replaceAll(this.#apiKey, "[redacted]");
-    return `Events API answered ${status}${hint}: ${safe.slice(0, 300)}`;
+    return `Events API answered ${status}${hint}: ${redactSecret(text, this.#apiKey).slice(0, 300)}`;
   }
 }

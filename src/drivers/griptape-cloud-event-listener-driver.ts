@@ -1,7 +1,7 @@
 import * as z from "zod";
 import { ConfigError } from "../errors.js";
 import { EventsApiSender } from "../http/events-api-sender.js";
-import { getDefaultLogger, type Logger } from "../logger.js";
+import { getDefaultLogger, type Logger, redactSecret } from "../logger.js";
 import { BatchingEventListenerDriver } from "./batching-event-listener-driver.js";
 import { type BatchingOptions, resolveBatchingOptions } from "./batching-options.js";
 
@@ -97,7 +97,7 @@ function parseBaseUrl(
     url = new URL(raw);
   } catch {
     // Quoted to help, but a key pasted into the wrong variable must not reach a log through this message.
-    throw new ConfigError(source, `${source} is not a URL: "${raw.replaceAll(apiKey, "[redacted]")}"`);
+    throw new ConfigError(source, `${source} is not a URL: "${redactSecret(raw, apiKey)}"`);
   }
   if (url.protocol !== "https:" && url.protocol !== "http:") {
     throw new ConfigError(source, `${source} must be an http(s) URL, got ${url.protocol}`);

@@ -1,4 +1,5 @@
 import { Pool } from "undici";
+import { redactSecret } from "../logger.js";
 import type { BatchSender, SendOutcome } from "./batch-sender.js";
 import { classifyStatus, parseRetryAfter } from "./retry-policy.js";
 import { postSync } from "./sync-post.js";
@@ -68,7 +69,7 @@ export class EventsApiSender implements BatchSender {
         return { kind, status: statusCode };
       }
       // A server that echoes the request must not make the key reach a log through an error message.
-      const text = (await response.body.text()).replaceAll(this.#apiKey, "[redacted]").slice(0, MAX_ERROR_BODY_CHARS);
+      const text = redactSecret(await response.body.text(), this.#apiKey).slice(0, MAX_ERROR_BODY_CHARS);
       if (kind === "retry") {
         const retryAfterMs = parseRetryAfter(response.headers["retry-after"]);
         return {
