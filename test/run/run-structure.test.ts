@@ -227,6 +227,18 @@ describe("runStructure exit paths", () => {
     expect(String(expectDelivered(server, finished, 20).output_task_output?.value)).toContain("could not be sent");
   });
 
+  it("the delivery deadline (GT_EVENTS_SHUTDOWN_TIMEOUT_MS) bounds the exit when the API hangs", async () => {
+    server = await servers.healthy();
+    server.setDown(true, { kind: "hang" });
+    const started = performance.now();
+    const finished = await start(["return-text", "3"], cloudEnv(server, { GT_EVENTS_SHUTDOWN_TIMEOUT_MS: "500" })).done;
+    // The run's own exit code, well before the default 10 s deadline, and the loss is reported.
+    expect(finished.code).toBe(0);
+    expect(performance.now() - started).toBeLessThan(8000);
+    expect(finished.stderr).toContain("not every event of the run was delivered");
+    expect(finished.stderr).not.toContain(API_KEY);
+  });
+
   it("runs with no GT_* variables and prints its events locally", async () => {
     const finished = await start(["return-text", "3"], cleanEnv()).done;
     expect(finished.code).toBe(0);
