@@ -71,6 +71,18 @@ export class LiveView {
     this.#line(`${this.#paint(event.type, "1;36")} ${this.#paint(summarizeEvent(payload), "2")}`);
   }
 
+  /**
+   * The structure's own output, on stderr. On a terminal it shares lines with the view, so a line of streamed
+   * text is ended first; in JSON mode it passes untouched (stdout holds only events).
+   */
+  aside(chunk: Buffer): void {
+    if (!this.#json && this.#midLine) {
+      this.#write("\n");
+      this.#midLine = false;
+    }
+    process.stderr.write(chunk);
+  }
+
   /** The closing summary: counts, duration, output. Nothing in JSON mode. */
   summary(output: unknown): void {
     if (this.#json) return;

@@ -27,6 +27,8 @@ export async function runCommand(options: RunCommandOptions): Promise<number> {
     emulator,
     command,
     args,
+    stdout: (chunk) => view.aside(chunk),
+    stderr: (chunk) => view.aside(chunk),
     ...(options.structureId === undefined ? {} : { structureId: options.structureId }),
   });
   const onSignal = (signal: "SIGINT" | "SIGTERM"): void => local.cancel(signal);

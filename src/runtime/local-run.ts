@@ -15,10 +15,15 @@ export interface LocalRunOptions {
   /** Environment the command starts from; the three `GT_CLOUD_*` variables and the run's env vars are added. Default `process.env`. */
   env?: NodeJS.ProcessEnv;
   cwd?: string;
-  /** Where the command's stdout and stderr go: file descriptors or "ignore". Default: this process's stderr for both. */
-  stdout?: number | "ignore";
-  stderr?: number | "ignore";
+  /**
+   * Where the command's stdout and stderr go: a file descriptor, "ignore", or a function given each chunk.
+   * Default: this process's stderr for both.
+   */
+  stdout?: Output;
+  stderr?: Output;
 }
+
+export type Output = number | "ignore" | ((chunk: Buffer) => void);
 
 export interface LocalRunResult {
   run: StructureRun;
@@ -58,14 +63,17 @@ export function startLocalRun(options: LocalRunOptions): LocalRun {
       GT_CLOUD_BASE_URL: emulator.url,
       GT_CLOUD_API_KEY: run.apiKey,
     },
-    stdio: ["ignore", options.stdout ?? 2, options.stderr ?? 2],
+    stdio: ["ignore", stdio(options.stdout), stdio(options.stderr)],
     // Its own process group: a terminal's Ctrl-C reaches us alone, and we forward it exactly once
     // (a second SIGINT would make runStructure skip the grace period).
     detached: true,
   });
+  if (typeof options.stdout === "function") child.stdout?.on("data", options.stdout);
+  if (typeof options.stderr === "function") child.stderr?.on("data", options.stderr);
   let cancelled = false;
   let cancels = 0;
 
+  let ended = false;
   const done = new Promise<LocalRunResult>((resolve) => {
     child.once("spawn", () => {
       emulator.recordSystemEvent(runId, "StructureRunRunning", { status: "RUNNING", started_at: startedAt });
@@ -73,11 +81,16 @@ export function startLocalRun(options: LocalRunOptions): LocalRun {
     child.once("error", (error: NodeJS.ErrnoException) => {
       // Only a failure to start gets here before 'spawn'; later errors (a failed kill) change nothing.
       if (child.pid !== undefined) return;
+      ended = true;
       const reason = error.code === "ENOENT" ? `command not found: ${options.command}` : error.message;
       emulator.recordSystemEvent(runId, "StructureRunError", { status: "ERROR", status_detail: { error: reason } });
       resolve({ run, exitCode: 127, status: "ERROR" });
     });
-    child.once("exit", (code, signal) => {
+    // "close", not "exit": the run ends after the structure's last output line has been passed on.
+    child.once("close", (code, signal) => {
+      // After a failure to start, Node still emits "close" (code -2): the run already ended as ERROR.
+      if (ended) return;
+      ended = true;
       const exitCode = code ?? 128 + (signal === null ? 0 : (constants.signals[signal] ?? 0));
       const status = cancelled ? "CANCELLED" : exitCode === 0 ? "SUCCEEDED" : "FAILED";
       const message = signal !== null ? `killed by ${signal}` : exitCode === 0 ? null : `exited with code ${exitCode}`;
@@ -101,6 +114,10 @@ export function startLocalRun(options: LocalRunOptions): LocalRun {
       child.kill(cancels >= 3 ? "SIGKILL" : signal);
     },
   };
+}
+
+function stdio(output: Output | undefined): number | "ignore" | "pipe" {
+  return typeof output === "function" ? "pipe" : (output ?? 2);
 }
 
 const REASONS = { SUCCEEDED: "Completed", FAILED: "Failed", CANCELLED: "Cancelled" } as const;
