@@ -16,29 +16,22 @@ export interface ProcessHooks {
  * them), and removed when the run ends, so an embedding program gets its process back as it was.
  */
 export function installProcessHooks(handlers: ProcessHookHandlers): ProcessHooks {
-  const onSigterm = (): void => handlers.onSignal("SIGTERM");
-  const onSigint = (): void => handlers.onSignal("SIGINT");
-  const onUncaught = (error: unknown): void => handlers.onUncaughtException(error);
-  const onRejection = (reason: unknown): void => handlers.onUnhandledRejection(reason);
-  const onBeforeExit = (): void => handlers.onBeforeExit();
-  const onExit = (code: number): void => handlers.onExit(code);
-  process.on("SIGTERM", onSigterm);
-  process.on("SIGINT", onSigint);
-  process.on("uncaughtException", onUncaught);
-  process.on("unhandledRejection", onRejection);
-  process.on("beforeExit", onBeforeExit);
-  process.on("exit", onExit);
+  // One list for installing and removing, so the two can never disagree.
+  const listeners: [string, (arg: unknown) => void][] = [
+    ["SIGTERM", () => handlers.onSignal("SIGTERM")],
+    ["SIGINT", () => handlers.onSignal("SIGINT")],
+    ["uncaughtException", (error) => handlers.onUncaughtException(error)],
+    ["unhandledRejection", (reason) => handlers.onUnhandledRejection(reason)],
+    ["beforeExit", () => handlers.onBeforeExit()],
+    ["exit", (code) => handlers.onExit(code as number)],
+  ];
+  for (const [event, listener] of listeners) process.on(event, listener);
   let removed = false;
   return {
     remove() {
       if (removed) return;
       removed = true;
-      process.off("SIGTERM", onSigterm);
-      process.off("SIGINT", onSigint);
-      process.off("uncaughtException", onUncaught);
-      process.off("unhandledRejection", onRejection);
-      process.off("beforeExit", onBeforeExit);
-      process.off("exit", onExit);
+      for (const [event, listener] of listeners) process.off(event, listener);
     },
   };
 }
