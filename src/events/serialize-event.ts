@@ -64,7 +64,8 @@ export function serializeEvent(input: unknown): SerializedEvent {
     }
     extras = copyOwn(event, input, true);
   }
-  // The common streaming case (a chunk event, nothing extra) has nothing a schema did not already check.
+  // A known type whose fields are all plain, with no extra key and no meta of the caller's, has nothing a
+  // schema did not already check (e.g. FinishPromptEvent); the chunk events mostly took the direct path above.
   const walked = fields === undefined || extras > 0 || givenMeta !== undefined || !fields.allPlain;
   if (walked) {
     const plain = fields ?? CUSTOM_EVENT_FIELDS;
