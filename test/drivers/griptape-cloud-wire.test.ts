@@ -7,22 +7,18 @@
  * So this file pins the wire shape with a tiny raw node:http server on 127.0.0.1 that captures the method,
  * the raw request target, the headers and the raw body bytes, and answers 202 like Griptape Cloud.
  */
-import { readFileSync } from "node:fs";
 import { createServer, type IncomingHttpHeaders, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { afterEach, describe, expect, it } from "vitest";
 import { ConfigError, EventBus, EventListener, GriptapeCloudEventListenerDriver } from "../../src/index.js";
-
-// The fixtures live in shared/, beside the repository: resolve it from the repository root (the parent of test/).
-const repoRoot = new URL("../../", import.meta.url);
-const fixturesDir = new URL("../shared/fixtures/", repoRoot);
+import { readFixture } from "../support/fixtures.js";
 
 interface Envelope {
   payload: Record<string, unknown> & { type: string };
   timestamp: number;
   type: string;
 }
-const fixture = JSON.parse(readFileSync(new URL("user-events-post.json", fixturesDir), "utf8")) as Envelope[];
+const fixture = readFixture("user-events-post.json") as Envelope[];
 
 interface Captured {
   method: string;

@@ -1,4 +1,3 @@
-import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import {
   ArtifactSchema,
@@ -16,13 +15,7 @@ import {
   UserEventsPostBodySchema,
 } from "../../src/index.js";
 
-// The fixtures live in shared/, beside the repository: resolve it from the repository root (the parent of test/).
-const repoRoot = new URL("../../", import.meta.url);
-const fixturesDir = new URL("../shared/fixtures/", repoRoot);
-
-function readFixture(name: string): unknown {
-  return JSON.parse(readFileSync(new URL(name, fixturesDir), "utf8")) as unknown;
-}
+import { readFixture } from "../support/fixtures.js";
 
 interface Envelope {
   payload: Record<string, unknown> & { type: string; id: string; timestamp: number; meta: Record<string, unknown> };

@@ -1,20 +1,9 @@
 // Shared by the runtime tests: real emulators on 127.0.0.1, closed after each test, plain fetch, and a small
 // SSE reader that keeps every frame (ids, data, comments) so tests can assert the wire text.
-import { readFileSync } from "node:fs";
 import { afterEach } from "vitest";
 import { EventsApiEmulator, type EventsApiEmulatorOptions } from "../../src/index.js";
 
-// The fixtures live in shared/, beside the repository: resolve it from the repository root (the parent of test/).
-const repoRoot = new URL("../../", import.meta.url);
-const fixturesDir = new URL("../shared/fixtures/", repoRoot);
-
-export function readFixture(name: string): unknown {
-  return JSON.parse(readFileSync(new URL(name, fixturesDir), "utf8")) as unknown;
-}
-
-export function readFixtureText(name: string): string {
-  return readFileSync(new URL(name, fixturesDir), "utf8");
-}
+export { readFixture, readFixtureText } from "../support/fixtures.js";
 
 const emulators: EventsApiEmulator[] = [];
 
