@@ -6,7 +6,7 @@
  *   GT_CLOUD_BASE_URL=http://127.0.0.1:8080 GT_CLOUD_API_KEY=<key printed by serve> \
  *     npx tsx examples/client.ts <structure id> some question
  */
-import { EventsClient } from "../src/index.js";
+import { EventsClient } from "structure-run-events";
 
 const [structureId = "local-structure", ...args] = process.argv.slice(2);
 const baseUrl = process.env.GT_CLOUD_BASE_URL ?? "http://127.0.0.1:8080";

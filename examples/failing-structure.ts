@@ -2,7 +2,7 @@
  * The same kind of structure, failing halfway: its Finish event carries an ErrorArtifact, it exits with code 1,
  * and under `structure-run-events run` the run ends FAILED with that exit code.
  */
-import { runStructure } from "../src/index.js";
+import { runStructure } from "structure-run-events";
 
 await runStructure(async ({ publishEvent }) => {
   publishEvent({ type: "StartPromptEvent", model: "echo-1", prompt_stack: { messages: [] } });

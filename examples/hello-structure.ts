@@ -3,7 +3,7 @@
  * Locally (no GT_CLOUD_* variables) its events print on stderr; under `structure-run-events run` or in
  * Griptape Cloud they go to the Events API.
  */
-import { runStructure } from "../src/index.js";
+import { runStructure } from "structure-run-events";
 
 await runStructure(async ({ args, publishEvent, signal }) => {
   const question = args.join(" ") || "hello";
