@@ -13,6 +13,9 @@ import { generateApiKey } from "./api-keys.js";
  * - `logger` undefined: the library's default logger (warnings and errors to stderr, keys redacted).
  * - `keepAliveIntervalMs` 15 s: a `: ping` comment on open event streams, under common 30-60 s idle timeouts.
  */
+/** Where the emulator reads its master key when no `apiKey` option is given (never from argv: `ps` shows argv). */
+export const EMULATOR_API_KEY_ENV = "GT_EMULATOR_API_KEY";
+
 export const EVENTS_API_EMULATOR_DEFAULTS = {
   host: "127.0.0.1",
   port: 0,
