@@ -5,7 +5,6 @@ export {
   EventsApiError,
   EventsClient,
   type EventsClientOptions,
-  isTerminalEvent,
   type StreamEventsOptions,
 } from "./client/events-client.js";
 export {
@@ -93,6 +92,6 @@ export {
   StructureRunResourceSchema,
   type StructureRunStatus,
   StructureRunStatusSchema,
-  TERMINAL_RUN_STATUSES,
 } from "./runtime/structure-run.js";
 export type { SystemEventPayload } from "./runtime/system-events.js";
+export { isTerminalEvent, TERMINAL_RUN_STATUSES } from "./runtime/terminal-event.js";

@@ -317,9 +317,9 @@ describe("EventsApiEmulator lifecycle and options", () => {
     expect(notFound.status).toBe(404);
     expect(ApiErrorBodySchema.parse(notFound.json).error.code).toBe("not_found");
     const cases: [string, string, string][] = [
-      [`/api/structure-runs/${id}/events`, "DELETE", "GET, POST"],
-      [`/api/structure-runs/${id}/events/stream`, "POST", "GET"],
-      [`/api/structure-runs/${id}`, "PUT", "GET"],
+      [`/api/structure-runs/${id}/events`, "DELETE", "GET, HEAD, POST"],
+      [`/api/structure-runs/${id}/events/stream`, "POST", "GET, HEAD"],
+      [`/api/structure-runs/${id}`, "PUT", "GET, HEAD"],
       ["/api/structures/s/runs", "GET", "POST"],
     ];
     for (const [path, method, allow] of cases) {
