@@ -38,7 +38,7 @@ export async function runCommand(options: RunCommandOptions): Promise<number> {
   for (const signal of FORWARDED_SIGNALS) process.on(signal, onSignal);
   try {
     const result = await local.done;
-    view.summary(emulator.getRun(result.run.structure_run_id)?.output ?? null);
+    view.summary({ output: emulator.getRun(result.run.structure_run_id)?.output ?? null });
     await view.drained();
     return result.exitCode;
   } finally {
