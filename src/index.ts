@@ -2,6 +2,7 @@ export { EventBus, type EventBusOptions, type EventListenerRegistration, eventBu
 export { type EventHandler, EventListener, type EventListenerOptions } from "./bus/event-listener.js";
 export {
   type CreatedRun,
+  EVENTS_CLIENT_DEFAULTS,
   EventsApiError,
   EventsClient,
   type EventsClientOptions,
@@ -82,7 +83,13 @@ export {
   EVENTS_PAGE_MAX_LIMIT,
   type EventsApiEmulatorOptions,
 } from "./runtime/events-api-emulator-options.js";
-export { type LocalRun, type LocalRunOptions, type LocalRunResult, startLocalRun } from "./runtime/local-run.js";
+export {
+  LOCAL_RUN_DEFAULTS,
+  type LocalRun,
+  type LocalRunOptions,
+  type LocalRunResult,
+  startLocalRun,
+} from "./runtime/local-run.js";
 export { EmulatorStateError, RunStateError, UnknownRunError } from "./runtime/runtime-errors.js";
 export {
   type CreateRunOptions,
