@@ -2,9 +2,12 @@
  * A client like the Managed Structure Template's: creates a run of a structure and prints its events as they
  * arrive, until the run ends. Works against Griptape Cloud or the local emulator:
  *
- *   npx structure-run-events serve --port 8080 -- node --import tsx examples/hello-structure.ts
- *   GT_CLOUD_BASE_URL=http://127.0.0.1:8080 GT_CLOUD_API_KEY=<key printed by serve> \
+ *   GT_EMULATOR_API_KEY=my-local-key npx structure-run-events serve --port 8080 -- node --import tsx examples/hello-structure.ts
+ *   GT_CLOUD_BASE_URL=http://127.0.0.1:8080 GT_CLOUD_API_KEY=my-local-key \
  *     npx tsx examples/client.ts <structure id> some question
+ *
+ * streamEvents resumes from the last offset after a dropped connection and yields each event once (by payload.id:
+ * delivery is at least once, so a retried batch may be stored twice).
  */
 import { EventsClient } from "structure-run-events";
 
@@ -12,7 +15,7 @@ const [structureId = "local-structure", ...args] = process.argv.slice(2);
 const baseUrl = process.env.GT_CLOUD_BASE_URL ?? "http://127.0.0.1:8080";
 const apiKey = process.env.GT_CLOUD_API_KEY;
 if (apiKey === undefined) {
-  process.stderr.write("set GT_CLOUD_API_KEY (serve prints the emulator's key)\n");
+  process.stderr.write("set GT_CLOUD_API_KEY (the key serve was given, or the one it printed)\n");
   process.exit(2);
 }
 

@@ -2,10 +2,10 @@ export { EventBus, type EventBusOptions, type EventListenerRegistration, eventBu
 export { type EventHandler, EventListener, type EventListenerOptions } from "./bus/event-listener.js";
 export {
   type CreatedRun,
+  EVENTS_CLIENT_DEFAULTS,
   EventsApiError,
   EventsClient,
   type EventsClientOptions,
-  isTerminalEvent,
   type StreamEventsOptions,
 } from "./client/events-client.js";
 export {
@@ -83,7 +83,13 @@ export {
   EVENTS_PAGE_MAX_LIMIT,
   type EventsApiEmulatorOptions,
 } from "./runtime/events-api-emulator-options.js";
-export { type LocalRun, type LocalRunOptions, type LocalRunResult, startLocalRun } from "./runtime/local-run.js";
+export {
+  LOCAL_RUN_DEFAULTS,
+  type LocalRun,
+  type LocalRunOptions,
+  type LocalRunResult,
+  startLocalRun,
+} from "./runtime/local-run.js";
 export { EmulatorStateError, RunStateError, UnknownRunError } from "./runtime/runtime-errors.js";
 export {
   type CreateRunOptions,
@@ -93,6 +99,6 @@ export {
   StructureRunResourceSchema,
   type StructureRunStatus,
   StructureRunStatusSchema,
-  TERMINAL_RUN_STATUSES,
 } from "./runtime/structure-run.js";
 export type { SystemEventPayload } from "./runtime/system-events.js";
+export { isTerminalEvent, TERMINAL_RUN_STATUSES } from "./runtime/terminal-event.js";

@@ -7,10 +7,11 @@ Commands:
   run [--port N] [--json] [--events-file F] [--structure-id ID] -- <command> [args...]
         Run a command as a structure against a local Events API emulator and show its events live.
         Exits with the structure's exit code.
-  serve [--port N] [--host H] [--events-file F] [--api-key K] [-- <command> [args...]]
+  serve [--port N] [--host H] [--events-file F] [--api-key-file F] [-- <command> [args...]]
         Run the Events API emulator alone. With a command, each run created over HTTP
-        (POST /api/structures/{id}/runs) starts it.
-  tail <run-id> [--base-url U] [--api-key K] [--offset N] [--json]
+        (POST /api/structures/{id}/runs) starts it. Master key: --api-key-file, else
+        GT_EMULATOR_API_KEY, else a generated one (printed).
+  tail <run-id> [--base-url U] [--api-key-file F] [--offset N] [--json]
         Follow a run's events from any Events API (default GT_CLOUD_BASE_URL, GT_CLOUD_API_KEY).
 
 Options:
@@ -18,6 +19,8 @@ Options:
   --host H          address to bind (default 127.0.0.1)
   --json            one JSON line per event (EventDetail) on stdout, nothing else
   --events-file F   also append every event as NDJSON to F
+  --api-key-file F  read the API key from file F ("-": standard input); keys never go in argv,
+                    where ps shows them
   -h, --help        this help
   -v, --version     the package version`;
 
@@ -25,8 +28,8 @@ export type Command =
   | { name: "help" }
   | { name: "version" }
   | { name: "run"; port: number; json: boolean; eventsFile?: string; structureId?: string; command: string[] }
-  | { name: "serve"; port: number; host: string; eventsFile?: string; apiKey?: string; command: string[] }
-  | { name: "tail"; runId: string; baseUrl?: string; apiKey?: string; offset: number; json: boolean };
+  | { name: "serve"; port: number; host: string; eventsFile?: string; apiKeyFile?: string; command: string[] }
+  | { name: "tail"; runId: string; baseUrl?: string; apiKeyFile?: string; offset: number; json: boolean };
 
 /** Parses argv (after `node script`); throws `UsageError` with a precise message on bad input. */
 export function parseCommand(argv: readonly string[]): Command {
@@ -38,6 +41,7 @@ export function parseCommand(argv: readonly string[]): Command {
   const own = dash < 0 ? rest : rest.slice(0, dash);
   const command = dash < 0 ? [] : rest.slice(dash + 1);
   if (own.includes("-h") || own.includes("--help")) return { name: "help" };
+  refuseKeyInArgv(name, own);
   switch (name) {
     case "run": {
       const { values } = parse(own, {
@@ -61,7 +65,7 @@ export function parseCommand(argv: readonly string[]): Command {
         port: { type: "string" },
         host: { type: "string" },
         "events-file": { type: "string" },
-        "api-key": { type: "string" },
+        "api-key-file": { type: "string" },
       });
       return {
         name,
@@ -69,7 +73,7 @@ export function parseCommand(argv: readonly string[]): Command {
         host: typeof values.host === "string" ? values.host : "127.0.0.1",
         command,
         ...optional("eventsFile", values["events-file"]),
-        ...optional("apiKey", values["api-key"]),
+        ...optional("apiKeyFile", values["api-key-file"]),
       };
     }
     case "tail": {
@@ -78,7 +82,7 @@ export function parseCommand(argv: readonly string[]): Command {
         own,
         {
           "base-url": { type: "string" },
-          "api-key": { type: "string" },
+          "api-key-file": { type: "string" },
           offset: { type: "string" },
           json: { type: "boolean" },
         },
@@ -91,12 +95,25 @@ export function parseCommand(argv: readonly string[]): Command {
         offset: integer("--offset", values.offset, 0),
         json: values.json === true,
         ...optional("baseUrl", values["base-url"]),
-        ...optional("apiKey", values["api-key"]),
+        ...optional("apiKeyFile", values["api-key-file"]),
       };
     }
     default:
       throw new UsageError(`unknown command "${name}": use run, serve or tail`);
   }
+}
+
+/**
+ * `--api-key K` was removed: argv is world-readable (`ps`, /proc/<pid>/cmdline). Say what to use instead rather
+ * than "unknown option", and never repeat the value.
+ */
+function refuseKeyInArgv(command: string, own: readonly string[]): void {
+  if (!own.some((arg) => arg === "--api-key" || arg.startsWith("--api-key="))) return;
+  const variable = command === "serve" ? "GT_EMULATOR_API_KEY" : "GT_CLOUD_API_KEY";
+  throw new UsageError(
+    `--api-key was removed: a key on the command line is visible to every user of this machine (ps). ` +
+      `Set ${variable}, or pass --api-key-file FILE ("-" reads standard input)`,
+  );
 }
 
 type OptionSpec = Record<string, { type: "string" | "boolean" }>;

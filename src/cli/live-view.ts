@@ -1,5 +1,7 @@
+import { EventDeduplicator } from "../client/event-deduplicator.js";
 import { artifactValue, summarizeEvent } from "../events/event-summary.js";
 import type { EventDetail } from "../events/wire-schemas.js";
+import { isTerminalEvent } from "../runtime/terminal-event.js";
 
 export interface LiveViewOptions {
   /** Default: process.stdout. */
@@ -17,18 +19,33 @@ const STATUS_COLOURS: Record<string, string> = {
   CANCELLED: "1;33",
 };
 
+/** What the closing summary knows beyond the events: the run's output, and where the view started reading. */
+export interface SummaryInput {
+  /** The run's `output` (from its run resource). */
+  output: unknown;
+  /** Why the output could not be read, if it could not. */
+  outputError?: string;
+  /** The first offset shown: from 0 the view has seen the whole run. Default 0. */
+  fromOffset?: number;
+}
+
 /**
  * What `run` and `tail` show: SYSTEM events as status lines, text chunks streamed as text, other USER events
- * as one line each; or, with `json`, exactly one line per EventDetail.
+ * as one line each, each event once (a duplicate by `payload.id` from an at-least-once retry is skipped and
+ * counted); or, with `json`, exactly one line per EventDetail as stored, duplicates included.
  */
 export class LiveView {
   readonly #stream: NodeJS.WriteStream;
   readonly #json: boolean;
   readonly #color: boolean;
-  readonly #started = performance.now();
+  readonly #dedupe = new EventDeduplicator();
   #midLine = false;
   #user = 0;
   #system = 0;
+  #duplicates = 0;
+  #sawFinish = false;
+  #firstSystemAt: string | undefined;
+  #terminal: EventDetail | undefined;
   #lastStatus: string | undefined;
   #exitCode: number | null = null;
 
@@ -39,8 +56,14 @@ export class LiveView {
   }
 
   show(event: EventDetail): void {
+    if (!this.#json && this.#dedupe.isDuplicate(event)) {
+      this.#duplicates++;
+      return;
+    }
     if (event.origin === "SYSTEM") {
       this.#system++;
+      this.#firstSystemAt ??= event.created_at;
+      if (isTerminalEvent(event)) this.#terminal = event;
       const payload = event.payload as {
         status: string;
         status_detail?: { exit_code?: number | null; error?: string };
@@ -49,6 +72,7 @@ export class LiveView {
       this.#exitCode = payload.status_detail?.exit_code ?? this.#exitCode;
     } else {
       this.#user++;
+      if (event.type === "FinishStructureRunEvent") this.#sawFinish = true;
     }
     if (this.#json) {
       this.#write(`${JSON.stringify(event)}\n`);
@@ -83,21 +107,46 @@ export class LiveView {
     process.stderr.write(chunk);
   }
 
-  /** The closing summary: counts, duration, output. Nothing in JSON mode. */
-  summary(output: unknown): void {
+  /** The closing summary: status, counts, the run's duration from its SYSTEM events, output. Nothing in JSON mode. */
+  summary(input: SummaryInput): void {
     if (this.#json) return;
-    const seconds = ((performance.now() - this.#started) / 1000).toFixed(2);
     const status = this.#lastStatus ?? "UNKNOWN";
-    const value = output === null || output === undefined ? "(none)" : JSON.stringify(artifactValue(output));
+    const duplicates =
+      this.#duplicates === 0 ? "" : ` (${this.#duplicates} duplicate${this.#duplicates === 1 ? "" : "s"} skipped)`;
     this.#line(
       [
         this.#paint("── run summary", "1"),
         `status    ${this.#paint(status, STATUS_COLOURS[status] ?? "1")}${this.#exitCode === null ? "" : ` (exit code ${this.#exitCode})`}`,
-        `events    ${this.#user} USER, ${this.#system} SYSTEM`,
-        `duration  ${seconds} s`,
-        `output    ${value}`,
+        `events    ${this.#user} USER, ${this.#system} SYSTEM${duplicates}`,
+        `duration  ${this.#duration()}`,
+        `output    ${this.#output(input)}`,
       ].join("\n"),
     );
+  }
+
+  /**
+   * From the first SYSTEM event seen to the terminal one (their `created_at`, to the microsecond); when only the
+   * terminal one was seen (`tail --offset`), its payload's `started_at` to `completed_at` (whole seconds).
+   */
+  #duration(): string {
+    const terminal = this.#terminal;
+    if (terminal === undefined) return "unknown: the run's terminal SYSTEM event was not seen";
+    const payload = terminal.payload as { started_at?: unknown; completed_at?: unknown };
+    let ms = Number.NaN;
+    if (this.#firstSystemAt !== undefined && this.#firstSystemAt !== terminal.created_at) {
+      ms = Date.parse(terminal.created_at) - Date.parse(this.#firstSystemAt);
+    } else if (typeof payload.started_at === "string" && typeof payload.completed_at === "string") {
+      // "YYYY-MM-DDTHH:MM:SS" in UTC without a zone: without the Z, Date.parse would read local time.
+      ms = Date.parse(`${payload.completed_at}Z`) - Date.parse(`${payload.started_at}Z`);
+    }
+    return Number.isFinite(ms) ? `${(ms / 1000).toFixed(2)} s` : "unknown: the SYSTEM events carry no usable times";
+  }
+
+  #output({ output, outputError, fromOffset = 0 }: SummaryInput): string {
+    if (outputError !== undefined) return `unknown: ${outputError}`;
+    if (output !== null && output !== undefined) return JSON.stringify(artifactValue(output)) ?? String(output);
+    if (this.#sawFinish || fromOffset > 0) return "(none)";
+    return "no output: the structure never published a FinishStructureRunEvent";
   }
 
   #line(text: string): void {

@@ -10,9 +10,12 @@ export interface RunCommandOptions {
   command: string[];
 }
 
+const FORWARDED_SIGNALS = ["SIGINT", "SIGTERM", "SIGHUP"] as const;
+
 /**
  * `run`: the emulator on 127.0.0.1, the command as a structure against it, its events live, the output, and the
- * structure's exit code. Ctrl-C is forwarded once and the run ends CANCELLED.
+ * structure's exit code. Ctrl-C (and SIGTERM, SIGHUP) goes to the structure's whole process group; the run ends
+ * CANCELLED.
  */
 export async function runCommand(options: RunCommandOptions): Promise<number> {
   const emulator = new EventsApiEmulator({
@@ -31,17 +34,15 @@ export async function runCommand(options: RunCommandOptions): Promise<number> {
     stderr: (chunk) => view.aside(chunk),
     ...(options.structureId === undefined ? {} : { structureId: options.structureId }),
   });
-  const onSignal = (signal: "SIGINT" | "SIGTERM"): void => local.cancel(signal);
-  process.on("SIGINT", onSignal);
-  process.on("SIGTERM", onSignal);
+  const onSignal = (signal: (typeof FORWARDED_SIGNALS)[number]): void => local.cancel(signal);
+  for (const signal of FORWARDED_SIGNALS) process.on(signal, onSignal);
   try {
     const result = await local.done;
-    view.summary(emulator.getRun(result.run.structure_run_id)?.output ?? null);
+    view.summary({ output: emulator.getRun(result.run.structure_run_id)?.output ?? null });
     await view.drained();
     return result.exitCode;
   } finally {
-    process.off("SIGINT", onSignal);
-    process.off("SIGTERM", onSignal);
+    for (const signal of FORWARDED_SIGNALS) process.off(signal, onSignal);
     await emulator.close();
   }
 }

@@ -1,42 +1,84 @@
 import { EventsApiEmulator } from "../runtime/events-api-emulator.js";
-import { startLocalRun } from "../runtime/local-run.js";
+import { EMULATOR_API_KEY_ENV } from "../runtime/events-api-emulator-options.js";
+import { type LocalRun, startLocalRun } from "../runtime/local-run.js";
+import { readApiKeyFile } from "./api-key-file.js";
 
 export interface ServeCommandOptions {
   port: number;
   host: string;
   eventsFile?: string;
-  apiKey?: string;
+  /** Where the master key is read ("-": stdin); else `GT_EMULATOR_API_KEY`, else a generated key. */
+  apiKeyFile?: string;
   /** Started for each run created over HTTP; empty: runs are only recorded. */
   command: string[];
 }
 
-/** `serve`: the emulator alone until SIGINT/SIGTERM; with a command, each run created over HTTP starts it. */
-export async function serveCommand(options: ServeCommandOptions): Promise<number> {
+const STOP_SIGNALS = ["SIGINT", "SIGTERM", "SIGHUP"] as const;
+
+/**
+ * `serve`: the emulator alone until SIGINT/SIGTERM/SIGHUP; with a command, each run created over HTTP starts it.
+ * A stop signal is passed to every running structure's process group (a second skips runStructure's grace, a
+ * third kills); the emulator closes once they have all ended, so their last events still arrive.
+ */
+export async function serveCommand(
+  options: ServeCommandOptions,
+  env: Readonly<Record<string, string | undefined>> = process.env,
+): Promise<number> {
+  const apiKey = options.apiKeyFile === undefined ? undefined : readApiKeyFile(options.apiKeyFile);
   const emulator = new EventsApiEmulator({
     port: options.port,
     host: options.host,
+    env,
     ...(options.eventsFile === undefined ? {} : { eventsFile: options.eventsFile }),
-    ...(options.apiKey === undefined ? {} : { apiKey: options.apiKey }),
+    ...(apiKey === undefined ? {} : { apiKey }),
   });
+  const running = new Set<LocalRun>();
+  let stopping: NodeJS.Signals | undefined;
   const [command, ...args] = options.command;
   if (command !== undefined) {
     emulator.onRunCreated = (run) => {
-      const local = startLocalRun({ emulator, command, args: [...args, ...run.args], run });
+      if (stopping !== undefined) {
+        emulator.recordSystemEvent(run.structure_run_id, "StructureRunError", {
+          status: "ERROR",
+          status_detail: { error: "serve is shutting down: the run was not started" },
+        });
+        return;
+      }
+      const local = startLocalRun({ emulator, command, args: [...args, ...run.args], run, env });
+      running.add(local);
       void local.done.then((result) => {
+        running.delete(local);
         process.stderr.write(`run ${run.structure_run_id} ${result.status} (exit code ${result.exitCode})\n`);
       });
     };
   }
   await emulator.start();
-  // The emulator's own key, made for this process: clients need it, and it guards nothing outside this machine.
+  const keySource =
+    apiKey !== undefined
+      ? `(read from ${options.apiKeyFile === "-" ? "standard input" : options.apiKeyFile})`
+      : env[EMULATOR_API_KEY_ENV]
+        ? `(from ${EMULATOR_API_KEY_ENV})`
+        : // A key made for this process: clients need it, and it guards nothing outside this machine.
+          emulator.apiKey;
   process.stdout.write(
-    `Events API emulator listening on ${emulator.url}\nAPI key: ${emulator.apiKey}\n` +
+    `Events API emulator listening on ${emulator.url}\nAPI key: ${keySource}\n` +
       `Try: GT_CLOUD_BASE_URL=${emulator.url} GT_CLOUD_API_KEY=<key> npx structure-run-events tail <run-id>\n`,
   );
+  let onSignal: ((signal: (typeof STOP_SIGNALS)[number]) => void) | undefined;
   await new Promise<void>((resolve) => {
-    process.once("SIGINT", () => resolve());
-    process.once("SIGTERM", () => resolve());
+    onSignal = (signal) => {
+      stopping ??= signal;
+      for (const local of running) local.cancel(signal);
+      resolve();
+    };
+    for (const signal of STOP_SIGNALS) process.on(signal, onSignal);
   });
-  await emulator.close();
+  try {
+    // Later signals keep reaching the structures through the same handler until they have all ended.
+    await Promise.all([...running].map((local) => local.done));
+    await emulator.close();
+  } finally {
+    for (const signal of STOP_SIGNALS) if (onSignal !== undefined) process.off(signal, onSignal);
+  }
   return 0;
 }

@@ -1,46 +1,67 @@
 import { EventsClient } from "../client/events-client.js";
 import { DEFAULT_BASE_URL } from "../drivers/griptape-cloud-event-listener-driver.js";
+import { readApiKeyFile } from "./api-key-file.js";
 import { LiveView } from "./live-view.js";
 import { UsageError } from "./usage-error.js";
 
 export interface TailCommandOptions {
   runId: string;
   baseUrl?: string;
-  apiKey?: string;
+  /** Where the key is read ("-": stdin); else `GT_CLOUD_API_KEY`. */
+  apiKeyFile?: string;
   offset: number;
   json: boolean;
 }
+
+const STOP_SIGNALS = { SIGINT: 130, SIGTERM: 143, SIGHUP: 129 } as const;
 
 /** `tail`: follows a run's events from any Events API until its terminal SYSTEM event (or Ctrl-C). */
 export async function tailCommand(
   options: TailCommandOptions,
   env: Readonly<Record<string, string | undefined>> = process.env,
 ): Promise<number> {
-  const apiKey = options.apiKey ?? env.GT_CLOUD_API_KEY;
+  const apiKey = options.apiKeyFile === undefined ? env.GT_CLOUD_API_KEY : readApiKeyFile(options.apiKeyFile);
   if (apiKey === undefined || apiKey === "") {
-    throw new UsageError("tail needs an API key: pass --api-key or set GT_CLOUD_API_KEY");
+    throw new UsageError("tail needs an API key: set GT_CLOUD_API_KEY or pass --api-key-file FILE");
   }
   const baseUrl = options.baseUrl ?? env.GT_CLOUD_BASE_URL ?? DEFAULT_BASE_URL;
-  if (!/^https?:\/\//.test(baseUrl)) throw new UsageError(`--base-url must be an http(s) URL, got "${baseUrl}"`);
+  // Never echo the URL: it may hold credentials.
+  if (!/^https?:\/\//.test(baseUrl)) throw new UsageError("--base-url (or GT_CLOUD_BASE_URL) must be an http(s) URL");
   const client = new EventsClient({ baseUrl, apiKey });
   const view = new LiveView({ json: options.json });
   const controller = new AbortController();
-  const stop = (): void => controller.abort();
-  process.once("SIGINT", stop);
+  let stoppedBy: keyof typeof STOP_SIGNALS | undefined;
+  const stop = (signal: keyof typeof STOP_SIGNALS): void => {
+    stoppedBy ??= signal;
+    controller.abort();
+  };
+  for (const signal of Object.keys(STOP_SIGNALS) as (keyof typeof STOP_SIGNALS)[]) process.on(signal, stop);
   try {
+    // Every stored event reaches the view: in JSON mode it prints each as stored, otherwise it skips duplicates.
     for await (const event of client.streamEvents(options.runId, {
       offset: options.offset,
       signal: controller.signal,
+      deduplicate: false,
     })) {
       view.show(event);
     }
-    if (!options.json) view.summary((await client.getRun(options.runId)).output ?? null);
+    if (!options.json) {
+      // The output is the run resource's; the events were shown already, so a failure to read it is said, not fatal.
+      const summary = await client.getRun(options.runId).then(
+        (run) => ({ output: run.output ?? null }),
+        (error: unknown) => ({
+          output: null,
+          outputError: `could not read the run (${error instanceof Error ? error.message : String(error)})`,
+        }),
+      );
+      view.summary({ ...summary, fromOffset: options.offset });
+    }
     await view.drained();
     return 0;
   } catch (error) {
-    if (controller.signal.aborted) return 130;
+    if (stoppedBy !== undefined) return STOP_SIGNALS[stoppedBy];
     throw error;
   } finally {
-    process.off("SIGINT", stop);
+    for (const signal of Object.keys(STOP_SIGNALS) as (keyof typeof STOP_SIGNALS)[]) process.off(signal, stop);
   }
 }

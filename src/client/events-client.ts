@@ -1,18 +1,46 @@
+import { StringDecoder } from "node:string_decoder";
 import { setTimeout as sleep } from "node:timers/promises";
-import { request } from "undici";
+import { type Dispatcher, request } from "undici";
 import * as z from "zod";
-import { StructureRunEventsError } from "../errors.js";
+import { ConfigError, StructureRunEventsError } from "../errors.js";
 import { type EventDetail, EventDetailSchema, type EventsPage, EventsPageSchema } from "../events/wire-schemas.js";
 import { redactSecret } from "../logger.js";
-import { SseParser } from "./sse-parser.js";
+import { API_KEY_PATTERN, MAX_DELAY_MS, MAX_JSON_DEPTH } from "../runtime/events-api-emulator-options.js";
+import { exceedsJsonDepth } from "../runtime/json-depth.js";
+import { isTerminalEvent } from "../runtime/terminal-event.js";
+import { EventDeduplicator } from "./event-deduplicator.js";
+import { SseLimitError, SseParser } from "./sse-parser.js";
+
+/**
+ * Defaults of `EventsClient`, in one place (the README's table mirrors it).
+ * - `requestTimeoutMs` 30 s: one deadline per request for headers and the whole body, however slowly a server
+ *   trickles it (undici's own timeouts are per chunk).
+ * - `maxResponseBytes` 64 MiB: a JSON answer (a page of up to 1000 events, a run) is read at most this far; a
+ *   larger or never-ending one is refused rather than held.
+ * - `maxEventBytes` 32 MiB: one event on the stream; a line that never ends is refused once past it.
+ * - `streamIdleTimeoutMs` 60 s: an open stream that sends nothing, not even a `: ping` (the emulator pings every
+ *   15 s), is reconnected from its last offset.
+ */
+export const EVENTS_CLIENT_DEFAULTS = {
+  requestTimeoutMs: 30_000,
+  maxResponseBytes: 64 * 1024 * 1024,
+  maxEventBytes: 32 * 1024 * 1024,
+  streamIdleTimeoutMs: 60_000,
+} as const;
 
 export interface EventsClientOptions {
-  /** Events API base URL; its own path is kept. */
+  /** Events API base URL (http or https); its own path is kept. */
   baseUrl: string;
-  /** Bearer key. */
+  /** Bearer key: visible ASCII, as a header carries it. Never in an error message. */
   apiKey: string;
-  /** Per request (not per stream). Default 30 000. */
+  /** Per request (not per stream), headers and whole body. Default 30 000. */
   requestTimeoutMs?: number;
+  /** Largest JSON answer read. Default 64 MiB. */
+  maxResponseBytes?: number;
+  /** Largest event on a stream. Default 32 MiB. */
+  maxEventBytes?: number;
+  /** An open stream silent for this long is reconnected. Default 60 000. */
+  streamIdleTimeoutMs?: number;
 }
 
 export interface StreamEventsOptions {
@@ -23,9 +51,17 @@ export interface StreamEventsOptions {
   pollIntervalMs?: number;
   /** Reconnections in a row without a new event before falling back to polling. Default 5. */
   maxReconnects?: number;
+  /**
+   * Skip a USER event whose `payload.id` was already yielded (delivery is at least once, so a retried batch is
+   * stored twice, each copy with its own `event_id`). Default true; false yields every stored event.
+   */
+  deduplicate?: boolean;
 }
 
-/** The API answered with an error status. Code `ERR_EVENTS_API`; `status` is the HTTP status. */
+/**
+ * The API answered with an error status, or with something that is not what the route promises (then `status` is
+ * the HTTP status of that answer, 2xx included). Code `ERR_EVENTS_API`.
+ */
 export class EventsApiError extends StructureRunEventsError {
   readonly status: number;
 
@@ -35,30 +71,54 @@ export class EventsApiError extends StructureRunEventsError {
   }
 }
 
-const TERMINAL_TYPES = new Set(["StructureRunCompleted", "StructureRunError"]);
-
-/** Whether this event ends a run: the SSE stream and `tail` stop after it. */
-export function isTerminalEvent(event: EventDetail): boolean {
-  return event.origin === "SYSTEM" && TERMINAL_TYPES.has(event.type);
-}
-
 const CreatedRunSchema = z.looseObject({ structure_run_id: z.string().min(1) });
 export type CreatedRun = z.infer<typeof CreatedRunSchema>;
+
+const delay = () => z.int().min(1).max(MAX_DELAY_MS).optional();
+const OptionsSchema = z.object({
+  baseUrl: z.string().refine((u) => URL.canParse(u) && /^https?:$/.test(new URL(u).protocol), "must be an http(s) URL"),
+  apiKey: z.string().regex(API_KEY_PATTERN, "must be non-empty visible ASCII, without spaces or control characters"),
+  requestTimeoutMs: delay(),
+  maxResponseBytes: z.int().min(1).optional(),
+  maxEventBytes: z.int().min(1).optional(),
+  streamIdleTimeoutMs: delay(),
+});
+
+/** An error body is cut to this in messages; no more of it is read. */
+const ERROR_BODY_CHARS = 300;
+const ERROR_BODY_BYTES = 4 * 1024;
+
+/** The server has no usable stream route (404, 405, or a 2xx that is not an event stream): poll instead. */
+class NoStreamRoute extends Error {}
 
 /** Reads a run's events from any Events API (Griptape Cloud or the local emulator), and creates runs. */
 export class EventsClient {
   readonly #base: URL;
   readonly #prefix: string;
   readonly #headers: Record<string, string>;
-  readonly #timeoutMs: number;
+  readonly #options: Required<Omit<EventsClientOptions, "baseUrl" | "apiKey">>;
   readonly #apiKey: string;
 
+  /** Throws `ConfigError` for a base URL that is not http(s) or a key a header cannot carry (never echoing it). */
   constructor(options: EventsClientOptions) {
-    this.#base = new URL(options.baseUrl);
+    const parsed = OptionsSchema.safeParse(options);
+    if (!parsed.success) {
+      const issue = parsed.error.issues[0];
+      const name = String(issue?.path[0] ?? "options");
+      throw new ConfigError(name, `option ${name} is invalid: ${issue?.message ?? "unknown problem"}`);
+    }
+    const o = parsed.data;
+    this.#base = new URL(o.baseUrl);
     this.#prefix = this.#base.pathname.replace(/\/+$/, "");
-    this.#apiKey = options.apiKey;
-    this.#headers = { authorization: `Bearer ${options.apiKey}`, accept: "application/json" };
-    this.#timeoutMs = options.requestTimeoutMs ?? 30_000;
+    this.#apiKey = o.apiKey;
+    this.#headers = { authorization: `Bearer ${o.apiKey}`, accept: "application/json" };
+    const d = EVENTS_CLIENT_DEFAULTS;
+    this.#options = {
+      requestTimeoutMs: o.requestTimeoutMs ?? d.requestTimeoutMs,
+      maxResponseBytes: o.maxResponseBytes ?? d.maxResponseBytes,
+      maxEventBytes: o.maxEventBytes ?? d.maxEventBytes,
+      streamIdleTimeoutMs: o.streamIdleTimeoutMs ?? d.streamIdleTimeoutMs,
+    };
   }
 
   async listEvents(runId: string, page: { offset?: number; limit?: number } = {}): Promise<EventsPage> {
@@ -67,13 +127,12 @@ export class EventsClient {
 
   async #list(runId: string, offset: number, limit: number, signal: AbortSignal | undefined): Promise<EventsPage> {
     const query = new URLSearchParams({ offset: String(offset), limit: String(limit) });
-    return EventsPageSchema.parse(
-      await this.#json("GET", `${this.#runPath(runId)}/events?${query}`, undefined, signal),
-    );
+    const body = await this.#json("GET", `${this.#runPath(runId)}/events?${query}`, undefined, signal);
+    return this.#check(EventsPageSchema, body, "an events page");
   }
 
   async getRun(runId: string): Promise<Record<string, unknown>> {
-    return z.record(z.string(), z.unknown()).parse(await this.#json("GET", this.#runPath(runId)));
+    return this.#check(z.record(z.string(), z.unknown()), await this.#json("GET", this.#runPath(runId)), "a run");
   }
 
   async createRun(
@@ -85,17 +144,19 @@ export class EventsClient {
       env_vars: Object.entries(input.envVars ?? {}).map(([name, value]) => ({ name, value })),
     };
     const path = `${this.#prefix}/api/structures/${encodeURIComponent(structureId)}/runs`;
-    return CreatedRunSchema.parse(await this.#json("POST", path, body));
+    return this.#check(CreatedRunSchema, await this.#json("POST", path, body), "a created run");
   }
 
   /**
    * Every event of a run from `offset`, as it happens, until the run's terminal SYSTEM event. Uses the SSE
-   * stream, reconnecting from the last offset seen; falls back to polling the list route when the stream route
-   * is missing or keeps failing.
+   * stream, reconnecting from the last offset seen (also when the stream goes silent); falls back to polling the
+   * list route when the stream route is missing or keeps failing. Skips duplicates by `payload.id` unless
+   * `deduplicate` is false.
    */
   async *streamEvents(runId: string, options: StreamEventsOptions = {}): AsyncGenerator<EventDetail> {
     let offset = options.offset ?? 0;
     const maxReconnects = options.maxReconnects ?? 5;
+    const dedupe = options.deduplicate === false ? undefined : new EventDeduplicator();
     let failures = 0;
     while (failures <= maxReconnects) {
       options.signal?.throwIfAborted();
@@ -104,82 +165,211 @@ export class EventsClient {
         for await (const event of this.#sse(runId, offset, options.signal)) {
           offset++;
           progressed = true;
-          yield event;
+          if (dedupe?.isDuplicate(event) !== true) yield event;
           if (isTerminalEvent(event)) return;
         }
       } catch (error) {
         if (options.signal?.aborted) throw error;
-        if (error instanceof EventsApiError) {
-          // No stream route on this server: poll instead. Other 4xx (a bad key, an unknown run) will not heal.
-          if (error.status === 404 || error.status === 405) break;
-          if (error.status < 500) throw error;
-        }
+        if (error instanceof NoStreamRoute) break;
+        // Other 4xx (a bad key, an unknown run) will not heal, nor will a server that sends what no event is.
+        if (error instanceof EventsApiError && error.status < 500) throw error;
       }
       failures = progressed ? 0 : failures + 1;
       await sleep(Math.min(2_000, 100 * 2 ** failures), undefined, { signal: options.signal, ref: false });
     }
-    yield* this.#poll(runId, offset, options);
+    for await (const event of this.#poll(runId, offset, options)) {
+      if (dedupe?.isDuplicate(event) !== true) yield event;
+    }
   }
 
   async *#poll(runId: string, from: number, options: StreamEventsOptions): AsyncGenerator<EventDetail> {
     let offset = from;
+    let failures = 0;
     for (;;) {
       options.signal?.throwIfAborted();
-      const page = await this.#list(runId, offset, 100, options.signal);
+      let page: EventsPage;
+      try {
+        page = await this.#list(runId, offset, 100, options.signal);
+        failures = 0;
+      } catch (error) {
+        // No answer or a 5xx may heal: retried with backoff, `maxReconnects` times in a row at most.
+        const transient = error instanceof EventsApiError && (error.status === 0 || error.status >= 500);
+        if (options.signal?.aborted || !transient || ++failures > (options.maxReconnects ?? 5)) throw error;
+        await sleep(Math.min(2_000, 100 * 2 ** failures), undefined, { signal: options.signal, ref: false });
+        continue;
+      }
       for (const event of page.events) {
         offset++;
         yield event;
         if (isTerminalEvent(event)) return;
       }
-      if (page.count === 0) {
+      // The events received, not the page's `count`: a server whose count disagrees must not make this spin.
+      if (page.events.length === 0) {
         await sleep(options.pollIntervalMs ?? 1_000, undefined, { signal: options.signal, ref: false });
       }
     }
   }
 
   async *#sse(runId: string, offset: number, signal: AbortSignal | undefined): AsyncGenerator<EventDetail> {
-    const response = await request(new URL(`${this.#runPath(runId)}/events/stream?offset=${offset}`, this.#base), {
-      method: "GET",
-      headers: { ...this.#headers, accept: "text/event-stream" },
-      headersTimeout: this.#timeoutMs,
-      // A quiet run may send nothing for minutes; the server's pings and the caller's signal bound the wait.
-      bodyTimeout: 0,
-      ...(signal === undefined ? {} : { signal }),
-    });
-    if (response.statusCode >= 300) {
-      const text = await response.body.text();
-      throw new EventsApiError(response.statusCode, this.#describe(response.statusCode, text));
-    }
-    const parser = new SseParser();
-    response.body.setEncoding("utf8");
-    for await (const chunk of response.body as AsyncIterable<string>) {
-      for (const message of parser.push(chunk)) {
-        yield EventDetailSchema.parse(JSON.parse(message.data));
+    // This connection's own abort: the caller's signal, the headers deadline, or silence past the idle timeout.
+    const connection = new AbortController();
+    const onAbort = (): void => connection.abort(signal?.reason);
+    signal?.addEventListener("abort", onAbort, { once: true });
+    let idle: NodeJS.Timeout | undefined;
+    const armIdle = (ms: number, why: string): void => {
+      clearTimeout(idle);
+      idle = setTimeout(() => connection.abort(new Error(why)), ms);
+      idle.unref();
+    };
+    try {
+      armIdle(this.#options.requestTimeoutMs, "the stream's headers did not arrive in time");
+      const response = await request(new URL(`${this.#runPath(runId)}/events/stream?offset=${offset}`, this.#base), {
+        method: "GET",
+        headers: { ...this.#headers, accept: "text/event-stream" },
+        signal: connection.signal,
+        // A quiet run may send nothing but pings for minutes: the idle timer bounds silence instead.
+        bodyTimeout: 0,
+      });
+      if (response.statusCode === 404 || response.statusCode === 405) {
+        response.body.destroy();
+        throw new NoStreamRoute();
       }
+      if (response.statusCode >= 300) {
+        throw new EventsApiError(response.statusCode, await this.#describe(response));
+      }
+      if (!String(response.headers["content-type"] ?? "").startsWith("text/event-stream")) {
+        response.body.destroy();
+        throw new NoStreamRoute();
+      }
+      const idleMs = this.#options.streamIdleTimeoutMs;
+      const parser = new SseParser({ maxEventChars: this.#options.maxEventBytes });
+      // undici's body yields Buffers whatever setEncoding says; a character split across two chunks is joined here.
+      const decoder = new StringDecoder("utf8");
+      armIdle(idleMs, `the stream sent nothing for ${idleMs} ms`);
+      for await (const chunk of response.body as AsyncIterable<Buffer>) {
+        armIdle(idleMs, `the stream sent nothing for ${idleMs} ms`);
+        let messages: ReturnType<SseParser["push"]>;
+        try {
+          messages = parser.push(decoder.write(chunk));
+        } catch (error) {
+          if (error instanceof SseLimitError) throw new EventsApiError(response.statusCode, error.message);
+          throw error;
+        }
+        for (const message of messages) {
+          // Stop reading while the consumer works: undici's own buffer, not ours, holds what arrives meanwhile.
+          clearTimeout(idle);
+          yield this.#parseEvent(message.data, response.statusCode);
+          armIdle(idleMs, `the stream sent nothing for ${idleMs} ms`);
+        }
+      }
+    } finally {
+      clearTimeout(idle);
+      signal?.removeEventListener("abort", onAbort);
+      connection.abort();
     }
   }
 
+  #parseEvent(data: string, status: number): EventDetail {
+    if (exceedsJsonDepth(Buffer.from(data), MAX_JSON_DEPTH)) {
+      throw new EventsApiError(status, `an event on the stream nests deeper than ${MAX_JSON_DEPTH} levels`);
+    }
+    let value: unknown;
+    try {
+      value = JSON.parse(data);
+    } catch {
+      throw new EventsApiError(status, "an event on the stream is not JSON");
+    }
+    return this.#check(EventDetailSchema, value, "an EventDetail", status);
+  }
+
   async #json(method: "GET" | "POST", path: string, body?: unknown, signal?: AbortSignal): Promise<unknown> {
-    const response = await request(new URL(path, this.#base), {
-      method,
-      ...(signal === undefined ? {} : { signal }),
-      headers: body === undefined ? this.#headers : { ...this.#headers, "content-type": "application/json" },
-      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-      headersTimeout: this.#timeoutMs,
-      bodyTimeout: this.#timeoutMs,
-    });
-    const text = await response.body.text();
-    if (response.statusCode >= 300)
-      throw new EventsApiError(response.statusCode, this.#describe(response.statusCode, text));
-    return text === "" ? null : (JSON.parse(text) as unknown);
+    const timeoutMs = this.#options.requestTimeoutMs;
+    const deadline = AbortSignal.timeout(timeoutMs);
+    let response: Dispatcher.ResponseData;
+    let bytes: Buffer | undefined;
+    try {
+      response = await request(new URL(path, this.#base), {
+        method,
+        signal: signal === undefined ? deadline : AbortSignal.any([signal, deadline]),
+        headers: body === undefined ? this.#headers : { ...this.#headers, "content-type": "application/json" },
+        ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+      });
+      if (response.statusCode >= 300) throw new EventsApiError(response.statusCode, await this.#describe(response));
+      bytes = await readAtMost(response.body, this.#options.maxResponseBytes);
+    } catch (error) {
+      if (error instanceof EventsApiError || signal?.aborted) throw error;
+      // Transport failures, typed; status 0 as no answer came. Never the URL: it may hold credentials.
+      const why = deadline.aborted
+        ? `did not answer ${method} within ${timeoutMs} ms`
+        : `could not be reached (${(error as { code?: string }).code ?? (error as Error).name})`;
+      throw new EventsApiError(0, `the Events API ${why}`);
+    }
+    if (bytes === undefined) {
+      throw new EventsApiError(
+        response.statusCode,
+        `the Events API's answer to ${method} is larger than ${this.#options.maxResponseBytes} bytes`,
+      );
+    }
+    if (bytes.length === 0) return null;
+    if (exceedsJsonDepth(bytes, MAX_JSON_DEPTH)) {
+      throw new EventsApiError(
+        response.statusCode,
+        `the Events API's answer nests deeper than ${MAX_JSON_DEPTH} levels`,
+      );
+    }
+    try {
+      return JSON.parse(bytes.toString("utf8")) as unknown;
+    } catch {
+      throw new EventsApiError(
+        response.statusCode,
+        `the Events API answered ${response.statusCode} with a body that is not JSON`,
+      );
+    }
+  }
+
+  #check<S extends z.ZodType>(schema: S, value: unknown, what: string, status = 200): z.output<S> {
+    const parsed = schema.safeParse(value);
+    if (parsed.success) return parsed.data;
+    const where = parsed.error.issues
+      .slice(0, 3)
+      .map((i) => `${i.path.join(".") || "(body)"}: ${i.message}`)
+      .join("; ");
+    throw new EventsApiError(status, `the Events API's answer is not ${what}: ${where}`);
   }
 
   #runPath(runId: string): string {
     return `${this.#prefix}/api/structure-runs/${encodeURIComponent(runId)}`;
   }
 
-  #describe(status: number, text: string): string {
+  /** The start of an error body, key redacted; the rest is never read. */
+  async #describe(response: Dispatcher.ResponseData): Promise<string> {
+    const status = response.statusCode;
+    const bytes = await readAtMost(response.body, ERROR_BODY_BYTES, true).catch(() => Buffer.alloc(0));
+    const text = redactSecret((bytes ?? Buffer.alloc(0)).toString("utf8"), this.#apiKey).slice(0, ERROR_BODY_CHARS);
     const hint = status === 401 || status === 403 ? " (check the API key)" : "";
-    return `Events API answered ${status}${hint}: ${redactSecret(text, this.#apiKey).slice(0, 300)}`;
+    return `Events API answered ${status}${hint}: ${text}`;
   }
+}
+
+/**
+ * A response body read to its end if it is at most `max` bytes; undefined (and the body destroyed) past it.
+ * `truncate`: return the first `max` bytes instead.
+ */
+async function readAtMost(
+  body: Dispatcher.ResponseData["body"],
+  max: number,
+  truncate = false,
+): Promise<Buffer | undefined> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of body as AsyncIterable<Buffer>) {
+    if (size + chunk.length > max) {
+      if (truncate) chunks.push(chunk.subarray(0, max - size));
+      body.destroy();
+      return truncate ? Buffer.concat(chunks) : undefined;
+    }
+    chunks.push(chunk);
+    size += chunk.length;
+  }
+  return Buffer.concat(chunks, size);
 }

@@ -11,6 +11,9 @@ export type ApiErrorCode =
   | "not_found"
   | "method_not_allowed"
   | "payload_too_large"
+  | "request_timeout"
+  | "run_ended"
+  | "too_many_requests"
   | "internal_error";
 
 /** The body of every error answer: `{"error": {"code", "message", "issues"?}}`. */

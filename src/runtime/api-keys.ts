@@ -18,10 +18,15 @@ export function digestsEqual(a: Buffer, b: Buffer): boolean {
   return timingSafeEqual(a, b);
 }
 
-/** The key of an `Authorization: Bearer <key>` header, or undefined when absent or of another scheme. */
-export function bearerKey(req: IncomingMessage): string | undefined {
+export type PresentedKey = { kind: "missing" } | { kind: "malformed" } | { kind: "key"; key: string };
+
+/**
+ * What an `Authorization` header presents: nothing, a `Bearer <key>` with the key as one token of visible ASCII,
+ * or anything else (another scheme, no key, `Bearer a b`), which is malformed rather than missing.
+ */
+export function bearerKey(req: IncomingMessage): PresentedKey {
   const header = req.headers.authorization;
-  if (header === undefined) return undefined;
-  const match = /^Bearer[ \t]+(\S+)[ \t]*$/i.exec(header);
-  return match?.[1];
+  if (header === undefined) return { kind: "missing" };
+  const match = /^Bearer[ \t]+([\x21-\x7e]+)[ \t]*$/i.exec(header);
+  return match?.[1] === undefined ? { kind: "malformed" } : { kind: "key", key: match[1] };
 }

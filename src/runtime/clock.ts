@@ -1,4 +1,4 @@
-// Timestamps of the Events API (DESIGN §1, shared/fixtures/system-events.json): `created_at` is ISO 8601 in UTC with
+// Timestamps of the Events API (see docs/wire-format.md and test/fixtures/system-events.json): `created_at` is ISO 8601 in UTC with
 // microseconds and `Z`; `timestamp` is float epoch seconds; a SYSTEM payload's `started_at` / `completed_at` is
 // "YYYY-MM-DDTHH:MM:SS", UTC, without a zone (as Griptape Cloud writes them).
 

@@ -3,13 +3,27 @@ import { ConfigError } from "../errors.js";
 import { getDefaultLogger, type Logger } from "../logger.js";
 import { generateApiKey } from "./api-keys.js";
 
+/** Where the emulator reads its master key when no `apiKey` option is given (never from argv: `ps` shows argv). */
+export const EMULATOR_API_KEY_ENV = "GT_EMULATOR_API_KEY";
+
+/** Node's timers overflow above 2^31-1 ms (the wait becomes 1 ms): every delay setting stays under it. */
+export const MAX_DELAY_MS = 2_147_483_647;
+
 /**
  * Defaults of `EventsApiEmulator`, in one place (the README's table mirrors it).
  * - `host` loopback only: the emulator has no TLS, and keys would travel in clear on a network.
  * - `port` 0: the system picks a free port; read it back from `emulator.url`.
  * - `maxBodyBytes` 4 MiB: above the driver's default batch cap (1 MiB) with room, small enough to refuse a runaway body.
+ * - `maxPendingBodyBytes` 64 MiB: request bodies held at once, all requests together (16 bodies of the largest
+ *   size); past it a request gets 429 with `Retry-After`, so many slow uploads cannot exhaust memory.
+ * - `headersTimeoutMs` 10 s, `bodyTimeoutMs` 30 s: a request's headers, then its body, must arrive within these
+ *   (408 otherwise), so a client trickling bytes cannot hold a connection and its buffers for minutes. A 4 MiB
+ *   body at 1 Mbit/s takes ~34 s; on loopback it takes milliseconds.
+ * - `streamStallTimeoutMs` 30 s: an event stream whose reader has accepted nothing for this long while events wait
+ *   is dropped (the reader resumes from its last offset). A stalled reader holds at most a socket's buffers.
  * - `eventsFile` undefined: events live in memory only. A path appends each stored EventDetail as an NDJSON line.
- * - `apiKey` undefined: a random master key (256 bits) is generated; read it from `emulator.apiKey`.
+ * - `apiKey` undefined: `GT_EMULATOR_API_KEY` if set, else a random master key (256 bits); read it from
+ *   `emulator.apiKey`.
  * - `logger` undefined: the library's default logger (warnings and errors to stderr, keys redacted).
  * - `keepAliveIntervalMs` 15 s: a `: ping` comment on open event streams, under common 30-60 s idle timeouts.
  */
@@ -17,6 +31,10 @@ export const EVENTS_API_EMULATOR_DEFAULTS = {
   host: "127.0.0.1",
   port: 0,
   maxBodyBytes: 4 * 1024 * 1024,
+  maxPendingBodyBytes: 64 * 1024 * 1024,
+  headersTimeoutMs: 10_000,
+  bodyTimeoutMs: 30_000,
+  streamStallTimeoutMs: 30_000,
   eventsFile: undefined,
   apiKey: undefined,
   logger: undefined,
@@ -27,6 +45,13 @@ export const EVENTS_API_EMULATOR_DEFAULTS = {
 export const EVENTS_PAGE_DEFAULT_LIMIT = 100;
 export const EVENTS_PAGE_MAX_LIMIT = 1000;
 
+/**
+ * Deepest nesting of arrays and objects accepted in a request body. An event nested deeper could not be read back
+ * by every reader (Python's json stops near its recursion limit of 1000; JSON.stringify overflows the stack a few
+ * thousand levels down), so it is refused with 400 rather than stored.
+ */
+export const MAX_JSON_DEPTH = 1000;
+
 export interface EventsApiEmulatorOptions {
   /** Interface to listen on. Default "127.0.0.1". */
   host?: string;
@@ -34,39 +59,66 @@ export interface EventsApiEmulatorOptions {
   port?: number;
   /** Largest accepted request body in bytes; larger ones get 413. Default 4 MiB. */
   maxBodyBytes?: number;
+  /** Request body bytes held at once, all requests together; past it, 429 with `Retry-After`. Default 64 MiB. */
+  maxPendingBodyBytes?: number;
+  /** Time for a request's headers to arrive; then 408. Default 10 000 ms. */
+  headersTimeoutMs?: number;
+  /** Time for a request's body to arrive once its headers have; then 408. Default 30 000 ms. */
+  bodyTimeoutMs?: number;
+  /** An event stream whose reader accepts nothing for this long while events wait is dropped. Default 30 000 ms. */
+  streamStallTimeoutMs?: number;
   /** Append every stored EventDetail (SYSTEM and USER) to this file as one NDJSON line. Default: none. */
   eventsFile?: string;
-  /** Master key: reads every run, creates runs, may post to any run. Default: generated. Never logged. */
+  /**
+   * Master key: reads every run, creates runs, may post to any run. Default: `GT_EMULATOR_API_KEY`, else generated.
+   * Visible ASCII only (it travels in a header). Never logged, never passed to a structure.
+   */
   apiKey?: string;
   /** pino logger. Default: the library's (warnings and errors to stderr). */
   logger?: Logger;
   /** Interval of `: ping` comments on open event streams. Default 15 000 ms. */
   keepAliveIntervalMs?: number;
+  /** Where `GT_EMULATOR_API_KEY` is read. Default `process.env`. */
+  env?: Readonly<Record<string, string | undefined>>;
 }
 
 export interface ResolvedEmulatorOptions {
   host: string;
   port: number;
   maxBodyBytes: number;
+  maxPendingBodyBytes: number;
+  headersTimeoutMs: number;
+  bodyTimeoutMs: number;
+  streamStallTimeoutMs: number;
   eventsFile: string | undefined;
   apiKey: string;
   logger: Logger;
   keepAliveIntervalMs: number;
 }
 
+/** A bearer key: one token of visible ASCII, as an HTTP header value can carry it. */
+export const API_KEY_PATTERN = /^[\x21-\x7e]+$/;
+const API_KEY_RULE = "must be non-empty visible ASCII, without spaces or control characters";
+
+const delay = () => z.int().min(1).max(MAX_DELAY_MS).optional();
+
 const OptionsSchema = z.object({
   host: z.string().trim().min(1).optional(),
   port: z.int().min(0).max(65_535).optional(),
   maxBodyBytes: z.int().min(1).optional(),
+  maxPendingBodyBytes: z.int().min(1).optional(),
+  headersTimeoutMs: delay(),
+  bodyTimeoutMs: delay(),
+  streamStallTimeoutMs: delay(),
   eventsFile: z.string().min(1).optional(),
-  // One token with no whitespace: it travels as `Authorization: Bearer <key>`. The value is never echoed in errors.
-  apiKey: z.string().regex(/^\S+$/, "must be non-empty and contain no whitespace").optional(),
-  keepAliveIntervalMs: z.int().min(1).optional(),
+  // It travels as `Authorization: Bearer <key>`. The value is never echoed in errors.
+  apiKey: z.string().regex(API_KEY_PATTERN, API_KEY_RULE).optional(),
+  keepAliveIntervalMs: delay(),
 });
 
-/** Validates once at construction (option > default); a bad value is a `ConfigError` naming the option. */
+/** Validates once at construction (option > env > default); a bad value is a `ConfigError` naming the option. */
 export function resolveEmulatorOptions(options: EventsApiEmulatorOptions): ResolvedEmulatorOptions {
-  const { logger, ...rest } = options;
+  const { logger, env = process.env, ...rest } = options;
   const parsed = OptionsSchema.safeParse(rest);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
@@ -75,13 +127,28 @@ export function resolveEmulatorOptions(options: EventsApiEmulatorOptions): Resol
   }
   const o = parsed.data;
   const d = EVENTS_API_EMULATOR_DEFAULTS;
+  const maxBodyBytes = o.maxBodyBytes ?? d.maxBodyBytes;
   return {
     host: o.host ?? d.host,
     port: o.port ?? d.port,
-    maxBodyBytes: o.maxBodyBytes ?? d.maxBodyBytes,
+    maxBodyBytes,
+    // At least one body of the largest size always fits.
+    maxPendingBodyBytes: Math.max(o.maxPendingBodyBytes ?? d.maxPendingBodyBytes, maxBodyBytes),
+    headersTimeoutMs: o.headersTimeoutMs ?? d.headersTimeoutMs,
+    bodyTimeoutMs: o.bodyTimeoutMs ?? d.bodyTimeoutMs,
+    streamStallTimeoutMs: o.streamStallTimeoutMs ?? d.streamStallTimeoutMs,
     eventsFile: o.eventsFile,
-    apiKey: o.apiKey ?? generateApiKey(),
+    apiKey: o.apiKey ?? envApiKey(env) ?? generateApiKey(),
     logger: logger ?? getDefaultLogger(),
     keepAliveIntervalMs: o.keepAliveIntervalMs ?? d.keepAliveIntervalMs,
   };
+}
+
+function envApiKey(env: Readonly<Record<string, string | undefined>>): string | undefined {
+  const value = env[EMULATOR_API_KEY_ENV];
+  if (value === undefined || value === "") return undefined;
+  if (!API_KEY_PATTERN.test(value)) {
+    throw new ConfigError(EMULATOR_API_KEY_ENV, `${EMULATOR_API_KEY_ENV} is invalid: ${API_KEY_RULE}`);
+  }
+  return value;
 }

@@ -3,7 +3,8 @@ import type { AddressInfo } from "node:net";
 import type { EventDetail, SystemEventDetail, SystemEventType } from "../events/wire-schemas.js";
 import type { Logger } from "../logger.js";
 import { keyDigest } from "./api-keys.js";
-import { type EventsApiEmulatorOptions, resolveEmulatorOptions } from "./events-api-emulator-options.js";
+import { BodyBudget } from "./body-budget.js";
+import { type EventsApiEmulatorOptions, MAX_DELAY_MS, resolveEmulatorOptions } from "./events-api-emulator-options.js";
 import { EventsApiRouter } from "./events-api-router.js";
 import { NdjsonEventLog } from "./ndjson-event-log.js";
 import { RunStore } from "./run-store.js";
@@ -16,7 +17,8 @@ import type { SystemEventPayload } from "./system-events.js";
 const STREAM_END_GRACE_MS = 100;
 
 /**
- * An emulator of the Griptape Cloud Events API (DESIGN §1, §5) on a real HTTP server, loopback by default.
+ * An emulator of the Griptape Cloud Events API (see docs/wire-format.md, docs/local-runtime.md) on a real HTTP
+ * server, loopback by default.
  * Runs and events live in memory; `eventsFile` also appends each stored event as an NDJSON line.
  * SYSTEM events are recorded in-process by whoever runs the structure (`recordSystemEvent`); USER events arrive
  * over HTTP from the structure's driver, checked like the real API checks them.
@@ -105,18 +107,32 @@ export class EventsApiEmulator {
       this.#eventLog = await NdjsonEventLog.open(eventsFile, this.#logger);
       this.#store.eventLog = this.#eventLog;
     }
+    const o = this.#options;
     const router = new EventsApiRouter({
       store: this.#store,
       masterKeyDigest: keyDigest(this.apiKey),
-      maxBodyBytes: this.#options.maxBodyBytes,
-      keepAliveIntervalMs: this.#options.keepAliveIntervalMs,
+      maxBodyBytes: o.maxBodyBytes,
+      bodyBudget: new BodyBudget(o.maxPendingBodyBytes),
+      bodyTimeoutMs: o.bodyTimeoutMs,
+      keepAliveIntervalMs: o.keepAliveIntervalMs,
+      streamStallTimeoutMs: o.streamStallTimeoutMs,
       logger: this.#logger,
       streams: this.#streams,
       runCreated: (run) => this.#runCreated(run),
     });
-    const server = createServer((req, res) => {
-      void router.handle(req, res);
-    });
+    const server = createServer(
+      {
+        // Node answers 408 and closes a connection whose headers are late. The body has its own deadline (a JSON
+        // 408 from readBody); requestTimeout only backs it up. Node checks these deadlines every
+        // connectionsCheckingInterval (30 s by default, far too coarse for a 10 s deadline).
+        headersTimeout: o.headersTimeoutMs,
+        requestTimeout: Math.min(o.headersTimeoutMs + o.bodyTimeoutMs + 5_000, MAX_DELAY_MS),
+        connectionsCheckingInterval: Math.max(50, Math.min(1_000, Math.floor(o.headersTimeoutMs / 4))),
+      },
+      (req, res) => {
+        void router.handle(req, res);
+      },
+    );
     this.#server = server;
     try {
       await new Promise<void>((resolve, reject) => {

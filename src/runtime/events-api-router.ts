@@ -4,22 +4,31 @@ import { type UserEventEnvelope, UserEventEnvelopeSchema, UserEventsPostBodySche
 import type { Logger } from "../logger.js";
 import { ApiError, zodIssues } from "./api-error.js";
 import { bearerKey, digestsEqual, keyDigest } from "./api-keys.js";
-import { EVENTS_PAGE_DEFAULT_LIMIT, EVENTS_PAGE_MAX_LIMIT } from "./events-api-emulator-options.js";
+import type { BodyBudget } from "./body-budget.js";
+import { EVENTS_PAGE_DEFAULT_LIMIT, EVENTS_PAGE_MAX_LIMIT, MAX_JSON_DEPTH } from "./events-api-emulator-options.js";
+import { exceedsJsonDepth } from "./json-depth.js";
 import { readBody } from "./request-body.js";
-import type { RunStore, StoredEvent } from "./run-store.js";
-import { EventStream } from "./sse.js";
+import type { RunStore } from "./run-store.js";
+import { RunStateError } from "./runtime-errors.js";
+import { EVENT_STREAM_HEADERS, EventStream } from "./sse.js";
 import type { StructureRun } from "./structure-run.js";
 
 export interface RouterContext {
   readonly store: RunStore;
   readonly masterKeyDigest: Buffer;
   readonly maxBodyBytes: number;
+  /** Request body bytes held at once, all requests together. */
+  readonly bodyBudget: BodyBudget;
+  readonly bodyTimeoutMs: number;
   readonly keepAliveIntervalMs: number;
+  readonly streamStallTimeoutMs: number;
   readonly logger: Logger;
   /** Open event streams, so close() can end them. */
   readonly streams: Set<EventStream>;
   /** Called for a run created over HTTP. */
   runCreated(run: StructureRun): void;
+  /** Answers requests outside `/api/` (e.g. a page); without it they get the 404 error answer. */
+  readonly fallback?: (req: IncomingMessage, res: ServerResponse) => void | Promise<void>;
 }
 
 type Principal = { kind: "master" } | { kind: "run"; runId: string };
@@ -53,9 +62,11 @@ const CreateRunBodySchema = z.looseObject({
 });
 
 /**
- * The Events API routes (DESIGN §1, §5). Route and method are checked first (404, 405), then the bearer key (401
- * when missing or matching no key; 403 when it is another run's key, or a run key where the master key is needed),
- * then the run (404), then the body (413, 400).
+ * The Events API routes (see docs/wire-format.md, docs/local-runtime.md). Route and method are checked first (404,
+ * 405; HEAD is allowed wherever GET is), then the bearer key (401 when missing, malformed or matching no key), then
+ * the run: 403 for a run key on any run but its own, whether that run exists or not (a run key learns nothing of
+ * other runs), 404 for the master key on an unknown run. Then the body (413, 429, 408, 400), then the run's state
+ * (409 once it has ended).
  */
 export class EventsApiRouter {
   readonly #ctx: RouterContext;
@@ -76,20 +87,21 @@ export class EventsApiRouter {
   async #route(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = new URL(req.url ?? "/", "http://emulator.invalid");
     const method = req.method ?? "GET";
+    if (this.#ctx.fallback !== undefined && !url.pathname.startsWith("/api/")) {
+      await this.#ctx.fallback(req, res);
+      return;
+    }
     const matched = this.#routes
       .map((route) => ({ route, match: route.pattern.exec(url.pathname) }))
       .find((m) => m.match !== null);
     if (matched === undefined) throw new ApiError(404, "not_found", `no route ${method} ${url.pathname}`);
     const { route, match } = matched;
-    if (!route.methods.includes(method)) {
-      throw new ApiError(
-        405,
-        "method_not_allowed",
-        `method ${method} not allowed here; use ${route.methods.join(" or ")}`,
-        {
-          headers: { allow: route.methods.join(", ") },
-        },
-      );
+    // HEAD is GET without the body (Node's response drops it and keeps the headers).
+    const allowed = route.methods.flatMap((m) => (m === "GET" ? ["GET", "HEAD"] : [m]));
+    if (!allowed.includes(method)) {
+      throw new ApiError(405, "method_not_allowed", `method ${method} not allowed here; use ${allowed.join(" or ")}`, {
+        headers: { allow: allowed.join(", ") },
+      });
     }
     await route.handle({ req, res, method, query: url.searchParams, id: decode(match?.[1]) });
   }
@@ -98,7 +110,7 @@ export class EventsApiRouter {
     {
       pattern: /^\/api\/structure-runs\/([^/]+)\/events\/stream\/?$/,
       methods: ["GET"],
-      handle: (r) => this.#stream(r.req, r.res, this.#authorizeRun(r.req, r.id), r.query),
+      handle: (r) => this.#stream(r, this.#authorizeRun(r.req, r.id)),
     },
     {
       pattern: /^\/api\/structure-runs\/([^/]+)\/events\/?$/,
@@ -127,13 +139,22 @@ export class EventsApiRouter {
   ];
 
   #authenticate(req: IncomingMessage): Principal {
-    const key = bearerKey(req);
-    if (key === undefined) {
+    const presented = bearerKey(req);
+    if (presented.kind === "missing") {
       throw new ApiError(401, "unauthorized", "missing API key: send the header Authorization: Bearer <api key>", {
         headers: { "www-authenticate": "Bearer" },
       });
     }
-    const digest = keyDigest(key);
+    if (presented.kind === "malformed") {
+      // The header's value is never echoed: it may be a key.
+      throw new ApiError(
+        401,
+        "unauthorized",
+        'malformed Authorization header: expected "Bearer <api key>", the key as one token without spaces',
+        { headers: { "www-authenticate": 'Bearer error="invalid_request"' } },
+      );
+    }
+    const digest = keyDigest(presented.key);
     if (digestsEqual(digest, this.#ctx.masterKeyDigest)) return { kind: "master" };
     const runId = this.#ctx.store.runIdForKeyDigest(digest);
     if (runId === undefined) {
@@ -151,15 +172,16 @@ export class EventsApiRouter {
 
   #authorizeRun(req: IncomingMessage, runId: string): string {
     const principal = this.#authenticate(req);
-    if (!this.#ctx.store.has(runId)) throw new ApiError(404, "not_found", `no structure run with id "${runId}"`);
+    // A run key gets the same answer for another run and for no run: it must not learn which ids exist.
     if (principal.kind === "run" && principal.runId !== runId) {
-      throw new ApiError(403, "forbidden", "this API key belongs to another run");
+      throw new ApiError(403, "forbidden", "this API key is a run's key: it may access that run only");
     }
+    if (!this.#ctx.store.has(runId)) throw new ApiError(404, "not_found", `no structure run with id "${runId}"`);
     return runId;
   }
 
   async #postEvents(req: IncomingMessage, res: ServerResponse, runId: string): Promise<void> {
-    const body = await this.#readJson(req);
+    const body = await this.#readJson(req, res);
     if (Array.isArray(body)) {
       validate(UserEventsPostBodySchema, body);
     } else if (typeof body === "object" && body !== null) {
@@ -172,7 +194,16 @@ export class EventsApiRouter {
     // What is stored is the body as posted (key order and extra keys kept), not zod's copy; the cast restates
     // what zod just checked.
     const envelopes = (Array.isArray(body) ? body : [body]) as UserEventEnvelope[];
-    this.#ctx.store.appendUserEvents(runId, envelopes);
+    try {
+      this.#ctx.store.appendUserEvents(runId, envelopes);
+    } catch (err) {
+      if (err instanceof RunStateError) {
+        // A terminal run's events and output are fixed: a late event (a Finish after the run ended) is refused,
+        // never stored, and says why.
+        throw new ApiError(409, "run_ended", err.message);
+      }
+      throw err;
+    }
     res.writeHead(202, { "content-length": "0" });
     res.end();
   }
@@ -189,30 +220,38 @@ export class EventsApiRouter {
     sendRawJson(res, 200, json);
   }
 
-  #stream(req: IncomingMessage, res: ServerResponse, runId: string, query: URLSearchParams): void {
-    const offset = streamOffset(req, query);
-    const { store, streams } = this.#ctx;
-    let unsubscribe: (() => void) | undefined;
-    const stream = new EventStream(res, this.#ctx.keepAliveIntervalMs, () => {
-      unsubscribe?.();
-      streams.delete(stream);
-    });
-    streams.add(stream);
-    // Past events, then live ones, in one synchronous step: nothing is stored in between, so nothing is missed or doubled.
-    for (const event of store.eventsFrom(runId, offset)) stream.send(event.offset, event.json);
-    if (store.isTerminal(runId)) {
-      void stream.end();
+  #stream(r: RouteRequest, runId: string): void {
+    const offset = streamOffset(r.req, r.query);
+    if (r.method === "HEAD") {
+      r.res.writeHead(200, EVENT_STREAM_HEADERS);
+      r.res.end();
       return;
     }
-    unsubscribe = store.subscribe(runId, (event: StoredEvent) => {
-      if (event.offset < offset) return;
-      stream.send(event.offset, event.json);
-      if (event.detail.origin === "SYSTEM" && isTerminalType(event.detail.type)) void stream.end();
-    });
+    const { store, streams } = this.#ctx;
+    let unsubscribe: (() => void) | undefined;
+    const stream = new EventStream(
+      r.res,
+      { eventsFrom: (from, limit) => store.eventsFrom(runId, from, limit), isTerminal: () => store.isTerminal(runId) },
+      offset,
+      {
+        keepAliveMs: this.#ctx.keepAliveIntervalMs,
+        stallTimeoutMs: this.#ctx.streamStallTimeoutMs,
+        logger: this.#ctx.logger,
+        onEnd: () => {
+          unsubscribe?.();
+          streams.delete(stream);
+        },
+      },
+    );
+    streams.add(stream);
+    // Past events, then live ones: the stream pulls from the store by offset, so whatever is stored between the
+    // two steps is neither missed nor sent twice.
+    stream.pump();
+    if (!stream.ended) unsubscribe = store.subscribe(runId, () => stream.pump());
   }
 
   async #createRun(req: IncomingMessage, res: ServerResponse, structureId: string): Promise<void> {
-    const raw = await this.#readJson(req, { emptyIs: {} });
+    const raw = await this.#readJson(req, res, { emptyIs: {} });
     if (typeof raw !== "object" || raw === null || Array.isArray(raw)) {
       throw new ApiError(400, "invalid_body", 'expected a JSON object like {"args": [], "env_vars": []}', {
         issues: [{ path: [], message: "expected object" }],
@@ -228,8 +267,22 @@ export class EventsApiRouter {
     sendJson(res, 201, this.#ctx.store.resource(run.structure_run_id));
   }
 
-  async #readJson(req: IncomingMessage, options: { emptyIs?: unknown } = {}): Promise<unknown> {
-    const bytes = await readBody(req, this.#ctx.maxBodyBytes);
+  async #readJson(req: IncomingMessage, res: ServerResponse, options: { emptyIs?: unknown } = {}): Promise<unknown> {
+    const bytes = await readBody(req, res, {
+      maxBytes: this.#ctx.maxBodyBytes,
+      budget: this.#ctx.bodyBudget,
+      timeoutMs: this.#ctx.bodyTimeoutMs,
+    });
+    if (exceedsJsonDepth(bytes, MAX_JSON_DEPTH)) {
+      throw new ApiError(
+        400,
+        "invalid_body",
+        `the request body nests arrays and objects deeper than ${MAX_JSON_DEPTH} levels`,
+        {
+          issues: [{ path: [], message: `nesting deeper than ${MAX_JSON_DEPTH} levels` }],
+        },
+      );
+    }
     const text = bytes.toString("utf8");
     if (text.trim() === "" && "emptyIs" in options) return options.emptyIs;
     try {
@@ -292,10 +345,6 @@ function streamOffset(req: IncomingMessage, query: URLSearchParams): number {
   const lastId = req.headers["last-event-id"];
   if (typeof lastId === "string" && /^\d{1,15}$/.test(lastId)) return Number(lastId) + 1;
   return 0;
-}
-
-function isTerminalType(type: string): boolean {
-  return type === "StructureRunCompleted" || type === "StructureRunError";
 }
 
 function sendJson(res: ServerResponse, status: number, body: unknown): void {

@@ -1,17 +1,12 @@
 import { randomUUID } from "node:crypto";
-import { newEventId } from "../events/ids.js";
 import type { EventDetail, SystemEventDetail, SystemEventType, UserEventEnvelope } from "../events/wire-schemas.js";
 import { generateApiKey, keyDigest } from "./api-keys.js";
 import { formatIsoMicros, MicrosecondClock } from "./clock.js";
 import type { NdjsonEventLog } from "./ndjson-event-log.js";
 import { RunStateError, UnknownRunError } from "./runtime-errors.js";
-import {
-  type CreateRunOptions,
-  type StructureRun,
-  type StructureRunResource,
-  TERMINAL_RUN_STATUSES,
-} from "./structure-run.js";
+import type { CreateRunOptions, StructureRun, StructureRunResource } from "./structure-run.js";
 import { parseSystemEventPayload, type SystemEventPayload, statusRank } from "./system-events.js";
+import { isTerminalStatus } from "./terminal-event.js";
 
 /** One stored event: its offset in the run (0-based, storage order), the EventDetail, and that detail as JSON. */
 export interface StoredEvent {
@@ -107,7 +102,7 @@ export class RunStore {
   }
 
   isTerminal(runId: string): boolean {
-    return TERMINAL_RUN_STATUSES.has(this.#record(runId).resource.status);
+    return isTerminalStatus(this.#record(runId).resource.status);
   }
 
   eventCount(runId: string): number {
@@ -134,31 +129,45 @@ export class RunStore {
   }
 
   /**
-   * Stores validated USER envelopes in order. `event_id` is the payload's `id` when it is a non-empty string,
-   * else a fresh one; duplicates (an at-least-once retry) are stored again, as a reader de-duplicates by id.
-   * A `FinishStructureRunEvent` sets the run's `output` to its `output_task_output` (DESIGN §1).
+   * Stores validated USER envelopes in order, all of them or none: each is serialised before any is stored, so a
+   * failure leaves nothing behind for a retry to store twice, and whatever is stored reaches every reader.
+   * `event_id` is a fresh dashed UUID per stored event, as the Events API assigns it: an event that arrives twice
+   * (an at-least-once retry) is stored twice with two ids, and readers de-duplicate by `payload.id`.
+   * A `FinishStructureRunEvent` sets the run's `output` to its `output_task_output` (see docs/wire-format.md).
+   * Throws `RunStateError` once the run is terminal: its events and output are fixed.
    */
   appendUserEvents(runId: string, envelopes: readonly UserEventEnvelope[]): void {
     const record = this.#record(runId);
-    const stored: StoredEvent[] = [];
-    for (const envelope of envelopes) {
-      const { payload } = envelope;
-      const detail: EventDetail = {
-        event_id: typeof payload.id === "string" && payload.id !== "" ? payload.id : newEventId(),
+    const status = record.resource.status;
+    if (isTerminalStatus(status)) {
+      throw new RunStateError(
+        runId,
+        `run ${runId} already ended with status ${status}; its events and output are fixed`,
+      );
+    }
+    const details = envelopes.map(
+      (envelope): EventDetail => ({
+        event_id: randomUUID(),
         timestamp: envelope.timestamp,
         type: envelope.type,
-        payload,
+        payload: envelope.payload,
         created_at: formatIsoMicros(this.#clock.now()),
         origin: "USER",
         structure_run: runId,
-      };
-      if (payload.type === "FinishStructureRunEvent") {
+      }),
+    );
+    // JSON.stringify is what can throw (a stack overflow on a deep payload): done for all before any is stored.
+    const jsons = details.map((detail) => JSON.stringify(detail));
+    const stored: StoredEvent[] = [];
+    details.forEach((detail, i) => {
+      const payload = envelopes[i]?.payload;
+      if (payload?.type === "FinishStructureRunEvent") {
         const output = payload.output_task_output;
         record.resource.output = isPlainObject(output) ? output : null;
         record.resource.updated_at = detail.created_at;
       }
-      stored.push(this.#push(record, detail));
-    }
+      stored.push(this.#push(record, detail, jsons[i] as string));
+    });
     this.#publish(record, stored);
   }
 
@@ -171,7 +180,7 @@ export class RunStore {
     const parsed: SystemEventPayload = parseSystemEventPayload(type, payload);
     const from = record.resource.status;
     const to = parsed.status;
-    if (TERMINAL_RUN_STATUSES.has(from)) {
+    if (isTerminalStatus(from)) {
       throw new RunStateError(runId, `run ${runId} already ended with status ${from}; no ${type} can follow`);
     }
     if (statusRank(to) <= statusRank(from)) {
@@ -190,17 +199,17 @@ export class RunStore {
     } as SystemEventDetail;
     record.resource.status = to;
     record.resource.updated_at = createdAt;
-    if (TERMINAL_RUN_STATUSES.has(to)) {
+    if (isTerminalStatus(to)) {
       record.resource.completed_at = createdAt;
       record.resource.status_detail = "status_detail" in parsed ? { ...parsed.status_detail } : null;
     }
-    const stored = this.#push(record, detail);
+    const stored = this.#push(record, detail, JSON.stringify(detail));
     this.#publish(record, [stored]);
     return detail;
   }
 
-  #push(record: RunRecord, detail: EventDetail): StoredEvent {
-    const event: StoredEvent = { offset: record.events.length, detail, json: JSON.stringify(detail) };
+  #push(record: RunRecord, detail: EventDetail, json: string): StoredEvent {
+    const event: StoredEvent = { offset: record.events.length, detail, json };
     record.events.push(event);
     return event;
   }
@@ -212,7 +221,14 @@ export class RunStore {
     for (const event of stored) {
       this.#onStored?.(event);
       // A copy: a subscriber may unsubscribe (an SSE stream ending) while we iterate.
-      for (const subscriber of [...record.subscribers]) subscriber(event);
+      for (const subscriber of [...record.subscribers]) {
+        try {
+          subscriber(event);
+        } catch {
+          // A subscriber is an event stream that pulls from the store: one that failed cannot make the others
+          // miss the event, and the stored event stays for it to resume from.
+        }
+      }
     }
   }
 

@@ -16,14 +16,6 @@ export const STRUCTURE_RUN_STATUSES = [
 export const StructureRunStatusSchema = z.enum(STRUCTURE_RUN_STATUSES);
 export type StructureRunStatus = z.infer<typeof StructureRunStatusSchema>;
 
-/** Statuses after which nothing changes and event streams end. */
-export const TERMINAL_RUN_STATUSES: ReadonlySet<StructureRunStatus> = new Set([
-  "SUCCEEDED",
-  "FAILED",
-  "CANCELLED",
-  "ERROR",
-]);
-
 const isoZ = z.iso.datetime({ precision: 6 });
 
 /** The run resource on the wire. */

@@ -84,8 +84,8 @@ describe("parseCommand: serve", () => {
         "0.0.0.0",
         "--events-file",
         "e.ndjson",
-        "--api-key",
-        "k",
+        "--api-key-file",
+        "k.txt",
         "--",
         "node",
         "s.js",
@@ -97,7 +97,7 @@ describe("parseCommand: serve", () => {
       port: 3000,
       host: "0.0.0.0",
       eventsFile: "e.ndjson",
-      apiKey: "k",
+      apiKeyFile: "k.txt",
       command: ["node", "s.js", "--port", "1"],
     });
   });
@@ -110,12 +110,40 @@ describe("parseCommand: tail", () => {
 
   it("reads every option, before or after the run id", () => {
     expect(
-      parseCommand(["tail", "--base-url", "https://x/p", "run-1", "--api-key", "k", "--offset", "12", "--json"]),
-    ).toEqual({ name: "tail", runId: "run-1", baseUrl: "https://x/p", apiKey: "k", offset: 12, json: true });
+      parseCommand(["tail", "--base-url", "https://x/p", "run-1", "--api-key-file", "-", "--offset", "12", "--json"]),
+    ).toEqual({ name: "tail", runId: "run-1", baseUrl: "https://x/p", apiKeyFile: "-", offset: 12, json: true });
   });
 
   it("accepts a bare -- with nothing after it", () => {
     expect(parseCommand(["tail", "run-1", "--"])).toMatchObject({ runId: "run-1" });
+  });
+});
+
+describe("parseCommand: keys never come from argv", () => {
+  it.each([
+    ["serve", ["serve", "--api-key", "s3cret-key"], "GT_EMULATOR_API_KEY"],
+    ["serve", ["serve", "--api-key=s3cret-key", "--port", "1"], "GT_EMULATOR_API_KEY"],
+    ["tail", ["tail", "run-1", "--api-key", "s3cret-key"], "GT_CLOUD_API_KEY"],
+  ])("%s --api-key: a UsageError saying why and what to use, without the key", (_name, argv, variable) => {
+    let error: unknown;
+    try {
+      parseCommand(argv);
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(UsageError);
+    const message = (error as Error).message;
+    expect(message).toContain("--api-key was removed");
+    expect(message).toContain("ps");
+    expect(message).toContain(variable);
+    expect(message).toContain("--api-key-file");
+    expect(message).not.toContain("s3cret-key");
+  });
+
+  it("an --api-key after -- is the structure's own argument", () => {
+    expect(parseCommand(["serve", "--", "node", "s.js", "--api-key", "x"])).toMatchObject({
+      command: ["node", "s.js", "--api-key", "x"],
+    });
   });
 });
 

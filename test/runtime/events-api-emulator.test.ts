@@ -1,6 +1,7 @@
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import fc from "fast-check";
 import { afterEach, describe, expect, it } from "vitest";
 import {
   ApiErrorBodySchema,
@@ -281,6 +282,47 @@ describe("EventsApiEmulator lifecycle and options", () => {
     }
   });
 
+  it("refuses a key a header cannot carry, and delays Node's timers cannot hold", () => {
+    fc.assert(
+      fc.property(
+        fc.constantFrom("\n", "\u0001", "é", "😀", "\u007f", "\t"),
+        fc.string({ maxLength: 8 }),
+        (bad, rest) => {
+          const key = `Key${bad}${rest}`;
+          let caught: unknown;
+          try {
+            new EventsApiEmulator({ apiKey: key });
+          } catch (err) {
+            caught = err;
+          }
+          expect(caught).toBeInstanceOf(ConfigError);
+          expect((caught as ConfigError).variable).toBe("apiKey");
+          expect((caught as Error).message).not.toContain(key);
+        },
+      ),
+    );
+    for (const option of ["headersTimeoutMs", "bodyTimeoutMs", "streamStallTimeoutMs", "keepAliveIntervalMs"]) {
+      expect(() => new EventsApiEmulator({ [option]: 2 ** 31 })).toThrow(ConfigError);
+    }
+  });
+
+  it("takes the master key from GT_EMULATOR_API_KEY when no option is given; the option wins", () => {
+    expect(new EventsApiEmulator({ env: { GT_EMULATOR_API_KEY: "from-env" } }).apiKey).toBe("from-env");
+    expect(new EventsApiEmulator({ apiKey: "from-option", env: { GT_EMULATOR_API_KEY: "from-env" } }).apiKey).toBe(
+      "from-option",
+    );
+    expect(new EventsApiEmulator({ env: {} }).apiKey).toMatch(/^[A-Za-z0-9_-]{43}$/);
+    let caught: unknown;
+    try {
+      new EventsApiEmulator({ env: { GT_EMULATOR_API_KEY: "bad key\nsecret" } });
+    } catch (err) {
+      caught = err;
+    }
+    expect(caught).toBeInstanceOf(ConfigError);
+    expect((caught as ConfigError).variable).toBe("GT_EMULATOR_API_KEY");
+    expect((caught as Error).message).not.toContain("secret");
+  });
+
   it("url throws before start and after close; start is idempotent; start after close rejects", async () => {
     const emulator = new EventsApiEmulator();
     expect(() => emulator.url).toThrow(EmulatorStateError);
@@ -317,9 +359,9 @@ describe("EventsApiEmulator lifecycle and options", () => {
     expect(notFound.status).toBe(404);
     expect(ApiErrorBodySchema.parse(notFound.json).error.code).toBe("not_found");
     const cases: [string, string, string][] = [
-      [`/api/structure-runs/${id}/events`, "DELETE", "GET, POST"],
-      [`/api/structure-runs/${id}/events/stream`, "POST", "GET"],
-      [`/api/structure-runs/${id}`, "PUT", "GET"],
+      [`/api/structure-runs/${id}/events`, "DELETE", "GET, HEAD, POST"],
+      [`/api/structure-runs/${id}/events/stream`, "POST", "GET, HEAD"],
+      [`/api/structure-runs/${id}`, "PUT", "GET, HEAD"],
       ["/api/structures/s/runs", "GET", "POST"],
     ];
     for (const [path, method, allow] of cases) {

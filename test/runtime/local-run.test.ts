@@ -1,5 +1,16 @@
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import fc from "fast-check";
 import { afterEach, describe, expect, it } from "vitest";
 import { EventsApiEmulator, startLocalRun } from "../../src/index.js";
+import { cleanEnv, killChildren, spawnTs } from "../support/child-processes.js";
+import { groupGone } from "../support/process-groups.js";
+import { within } from "./emulator-harness.js";
+
+const ROOT = fileURLToPath(new URL("../..", import.meta.url));
+const EMULATOR_API_KEY = "GT_EMULATOR_API_KEY";
 
 let emulator: EventsApiEmulator | undefined;
 
@@ -56,3 +67,119 @@ describe("startLocalRun", () => {
     ]);
   });
 });
+
+describe("startLocalRun: a command that cannot be spawned ends the run as ERROR, never STARTING for ever", () => {
+  it("E2BIG (3 MB of arguments): StructureRunError, exit code 126, done resolves", async () => {
+    const e = await started();
+    const local = startLocalRun({ emulator: e, command: "echo", args: ["x".repeat(3_000_000)], stdout: "ignore" });
+    const result = await local.done;
+    expect(result).toMatchObject({ exitCode: 126, status: "ERROR" });
+    const events = e.events(local.run.structure_run_id);
+    expect(events.map((ev) => ev.type)).toEqual(["StructureRunStarting", "StructureRunError"]);
+    expect(JSON.stringify(events[1]?.payload)).toContain("E2BIG");
+    expect(e.getRun(local.run.structure_run_id)?.status).toBe("ERROR");
+  });
+
+  it("a NUL byte in an argument or an env var value: StructureRunError naming it, never quoting the value", async () => {
+    const e = await started();
+    const secret = "s3cret-value";
+    await fc.assert(
+      fc.asyncProperty(
+        fc.string({ maxLength: 20 }),
+        fc.string({ maxLength: 20 }),
+        fc.boolean(),
+        async (before, after, inEnv) => {
+          const value = `${secret}${before}\0${after}`;
+          const run = e.createRun({ args: inEnv ? ["ok"] : ["ok", value], envVars: inEnv ? { MY_VAR: value } : {} });
+          const local = startLocalRun({ emulator: e, run, command: "echo", stdout: "ignore", stderr: "ignore" });
+          const result = await local.done;
+          expect(result).toMatchObject({ exitCode: 126, status: "ERROR" });
+          const error = e.events(run.structure_run_id).at(-1);
+          expect(error?.type).toBe("StructureRunError");
+          const text = JSON.stringify(error);
+          expect(text).not.toContain(secret);
+          expect(text).toContain(
+            inEnv ? 'environment variable \\"MY_VAR\\" contains a NUL byte' : "argument 2 contains a NUL byte",
+          );
+        },
+      ),
+      { numRuns: 25 },
+    );
+  });
+});
+
+describe("startLocalRun: the structure's environment and process group", () => {
+  it("the structure gets its own run key only: the master key variable is not inherited", async () => {
+    const e = await started();
+    let out = "";
+    const local = startLocalRun({
+      emulator: e,
+      command: process.execPath,
+      args: ["-e", "process.stdout.write(JSON.stringify(process.env))"],
+      env: { ...process.env, [EMULATOR_API_KEY]: e.apiKey, OTHER: "kept" },
+      stdout: (chunk) => {
+        out += chunk.toString();
+      },
+      stderr: "ignore",
+    });
+    await local.done;
+    const env = JSON.parse(out) as Record<string, string>;
+    expect(env[EMULATOR_API_KEY]).toBeUndefined();
+    expect(out).not.toContain(e.apiKey);
+    expect(env.GT_CLOUD_API_KEY).toBe(local.run.apiKey);
+    expect(env.OTHER).toBe("kept");
+  });
+
+  it("a structure that ignores every cancel is killed, whole group, killAfterMs after the first", async () => {
+    const e = await started();
+    let out = "";
+    const local = startLocalRun({
+      emulator: e,
+      command: "sh",
+      args: ["-c", "trap '' INT TERM; echo pgid $$; sleep 30 & wait; wait"],
+      killAfterMs: 300,
+      stdout: (chunk) => {
+        out += chunk.toString();
+      },
+      stderr: "ignore",
+    });
+    await within(
+      10_000,
+      until(() => /pgid \d+/.test(out)),
+      "the structure's first line",
+    );
+    const pgid = Number(/pgid (\d+)/.exec(out)?.[1]);
+    local.cancel("SIGINT");
+    const result = await within(10_000, local.done, "the run after one cancel");
+    expect(result).toMatchObject({ status: "CANCELLED", exitCode: 137 });
+    expect(await groupGone(pgid)).toEqual([]);
+  });
+
+  it("when the host process exits, the structure's group is killed with it", async () => {
+    const script = `
+import { EventsApiEmulator, startLocalRun } from ${JSON.stringify(join(ROOT, "src/index.js"))};
+const emulator = new EventsApiEmulator();
+await emulator.start();
+startLocalRun({ emulator, command: "sh", args: ["-c", "echo pgid $$; sleep 30"], stdout: (c) => {
+  process.stdout.write(c);
+  process.exit(0);
+} });
+`;
+    const dir = mkdtempSync(join(tmpdir(), "sre-local-run-"));
+    try {
+      writeFileSync(join(dir, "host.mts"), script);
+      const { code, stdout } = await spawnTs(join(dir, "host.mts"), [], { env: cleanEnv() }).done;
+      expect(code).toBe(0);
+      const pgid = Number(/pgid (\d+)/.exec(stdout)?.[1]);
+      expect(pgid).toBeGreaterThan(1);
+      expect(await groupGone(pgid)).toEqual([]);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+      killChildren();
+    }
+  });
+});
+
+async function until(predicate: () => boolean): Promise<void> {
+  while (!predicate()) await new Promise((resolve) => setTimeout(resolve, 20));
+}

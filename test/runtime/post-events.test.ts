@@ -12,6 +12,7 @@ import { call, readFixture, readFixtureText, startEmulator } from "./emulator-ha
 const fixtureText = readFixtureText("user-events-post.json");
 const fixture = UserEventsPostBodySchema.parse(readFixture("user-events-post.json"));
 const CREATED_AT = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}Z$/;
+const DASHED_UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
 function eventsPath(runId: string): string {
   return `/api/structure-runs/${runId}/events`;
@@ -52,7 +53,7 @@ describe("POST /api/structure-runs/{id}/events", () => {
     fixture.forEach((sent, i) => {
       const stored = page.events[i];
       expect(stored).toEqual({
-        event_id: sent.payload.id,
+        event_id: expect.stringMatching(DASHED_UUID),
         timestamp: sent.timestamp,
         type: sent.type,
         payload: sent.payload,
@@ -62,6 +63,8 @@ describe("POST /api/structure-runs/{id}/events", () => {
       });
     });
     expect(emulator.events(run.structure_run_id)).toEqual(page.events);
+    // The server's ids, not the payload's: one per stored event.
+    expect(new Set(page.events.map((e) => e.event_id)).size).toBe(fixture.length);
   });
 
   it("keeps the payload exactly as posted, extra keys and key order included", async () => {
@@ -101,7 +104,7 @@ describe("POST /api/structure-runs/{id}/events", () => {
     expect(emulator.events(run.structure_run_id)).toEqual([]);
   });
 
-  it("keeps arrival order across requests and generates an event_id when the payload has none", async () => {
+  it("keeps arrival order across requests and gives every stored event a fresh dashed UUID", async () => {
     const emulator = await startEmulator();
     const run = emulator.createRun();
     for (const batch of [["A", "B"], ["C"], ["D", "E", "F"]]) {
@@ -115,7 +118,7 @@ describe("POST /api/structure-runs/{id}/events", () => {
     const events = emulator.events(run.structure_run_id);
     expect(events.map((e) => e.type)).toEqual(["A", "B", "C", "D", "E", "F"]);
     const ids = events.map((e) => e.event_id);
-    for (const id of ids) expect(id).toMatch(/^[0-9a-f]{32}$/);
+    for (const id of ids) expect(id).toMatch(DASHED_UUID);
     expect(new Set(ids).size).toBe(ids.length);
     // created_at orders events as stored, even within one millisecond.
     const createdAt = events.map((e) => e.created_at);

@@ -47,8 +47,13 @@ describe("GET /api/structure-runs/{id}/events/stream", () => {
     await reader.readUntil((frames) => frames.length >= 4);
     expect(reader.done).toBe(false);
     complete(emulator, run);
-    // A USER event stored after the terminal one is not streamed: the stream ended with the terminal event.
-    await post(emulator, run, "late");
+    // A USER event after the terminal one is refused (409): the stream ended with the terminal event.
+    const late = await fetch(`${emulator.url}/api/structure-runs/${run.structure_run_id}/events`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${run.apiKey}`, "content-type": "application/json" },
+      body: JSON.stringify([{ payload: { type: "late" }, timestamp: 1, type: "late" }]),
+    });
+    expect(late.status).toBe(409);
 
     await within(5000, reader.readToEnd(), "the stream ending");
     expect(reader.done).toBe(true);

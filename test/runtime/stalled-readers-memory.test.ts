@@ -1,0 +1,88 @@
+// SSE backpressure, measured where it matters: the emulator alone in a child process, readers on real sockets
+// that never read, and that process's peak RSS. A bound on memory, not a timing: the bound is generous (the
+// excess over the same run without readers must stay under the volume posted), and the fault it guards against
+// (every stalled reader buffering every event) overshoots it several times.
+
+import type { Socket } from "node:net";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { afterEach, describe, expect, it } from "vitest";
+import { cleanEnv, killChildren, spawnTs } from "../support/child-processes.js";
+import { within } from "./emulator-harness.js";
+import { openSocket } from "./raw-http.js";
+
+const SCRIPT = fileURLToPath(new URL("../support/emulator-process.ts", import.meta.url));
+const BATCHES = 40;
+const EVENTS_PER_BATCH = 500;
+const PAD = 2000;
+
+afterEach(() => killChildren());
+
+/** Posts ~40 MB to an emulator in a child process with `readers` stalled streams open; its peak RSS. */
+async function peakRss(readers: number): Promise<{ peak: number; posted: number }> {
+  const child = spawnTs(SCRIPT, [], { env: cleanEnv(), cwd: join(SCRIPT, "../../..") });
+  const ready = await within(
+    20_000,
+    new Promise<string[]>((resolve) => {
+      let seen = "";
+      child.child.stdout?.on("data", (c: Buffer) => {
+        seen += c.toString();
+        const line = /READY (\S+) (\S+) (\S+) (\S+)\n/.exec(seen);
+        if (line !== null) resolve(line.slice(1));
+      });
+    }),
+    "the emulator process",
+  );
+  const [url, masterKey, runId, runKey] = ready as [string, string, string, string];
+  const sockets: Socket[] = [];
+  for (let i = 0; i < readers; i++) {
+    const socket = await openSocket(url);
+    socket.write(
+      `GET /api/structure-runs/${runId}/events/stream HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${masterKey}\r\n\r\n`,
+    );
+    socket.pause();
+    socket.on("error", () => undefined);
+    sockets.push(socket);
+  }
+  const body = `[${Array.from(
+    { length: EVENTS_PER_BATCH },
+    (_, i) =>
+      `{"payload":{"type":"E","id":"${i.toString(16).padStart(32, "0")}","pad":"${"p".repeat(PAD)}"},"timestamp":1,"type":"E"}`,
+  ).join(",")}]`;
+  for (let i = 0; i < BATCHES; i++) {
+    const res = await fetch(`${url}/api/structure-runs/${runId}/events`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${runKey}`, "content-type": "application/json" },
+      body,
+    });
+    expect(res.status).toBe(202);
+    await res.arrayBuffer();
+  }
+  const report = new Promise<number>((resolve) => {
+    let seen = "";
+    child.child.stdout?.on("data", (c: Buffer) => {
+      seen += c.toString();
+      const line = /PEAK_RSS (\d+)\n/.exec(seen);
+      if (line !== null) resolve(Number(line[1]));
+    });
+  });
+  child.child.stdin?.write("report\n");
+  const peak = await within(20_000, report, "the RSS report");
+  for (const socket of sockets) socket.destroy();
+  await child.done;
+  return { peak, posted: BATCHES * body.length };
+}
+
+describe("event streams respect backpressure", () => {
+  it("five readers that never read add less than the posted volume to the emulator's peak RSS", async () => {
+    const alone = await peakRss(0);
+    const stalled = await peakRss(5);
+    const excess = stalled.peak - alone.peak;
+    const mib = (n: number) => `${(n / 2 ** 20).toFixed(1)} MiB`;
+    // Printed for the record of a run; the assertion is the generous bound below.
+    console.log(
+      `posted ${mib(stalled.posted)}; peak RSS without readers ${mib(alone.peak)}, with 5 stalled ${mib(stalled.peak)}`,
+    );
+    expect(excess).toBeLessThan(stalled.posted);
+  }, 120_000);
+});

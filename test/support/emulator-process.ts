@@ -1,0 +1,17 @@
+// An Events API emulator alone in a child process, so a test can measure that process's memory. Prints
+// "READY <url> <master key> <run id> <run key>" once listening; on the line "report" on stdin prints
+// "PEAK_RSS <bytes>" (the process's peak resident set size) and exits.
+import { createInterface } from "node:readline";
+import { EventsApiEmulator } from "../../src/index.js";
+
+const emulator = new EventsApiEmulator();
+await emulator.start();
+const run = emulator.createRun();
+process.stdout.write(`READY ${emulator.url} ${emulator.apiKey} ${run.structure_run_id} ${run.apiKey}\n`);
+for await (const line of createInterface({ input: process.stdin })) {
+  if (line.trim() === "report") {
+    process.stdout.write(`PEAK_RSS ${process.resourceUsage().maxRSS * 1024}\n`);
+    await emulator.close();
+    process.exit(0);
+  }
+}
