@@ -1,4 +1,10 @@
-import { EventBus, EventListener, type EventListenerDriver, type SerializedEvent } from "../src/index.js";
+import {
+  EventBus,
+  EventListener,
+  type EventListenerDriver,
+  type SerializedEvent,
+  type TextChunkEvent,
+} from "../src/index.js";
 import { printTable, timeLoop } from "./measure.js";
 
 /**
@@ -19,7 +25,9 @@ export function benchPublish(): boolean {
   const bus = new EventBus();
   bus.addEventListener(new EventListener({ driver }));
   const tokens = ["Hel", "lo", ", wor", "ld", "! How", " can I", " help", " you today?"];
-  const completed = bus.publishEvent({ type: "TextChunkEvent", index: 0, token: tokens[0]! }).toEvent();
+  const completed = bus
+    .publishEvent({ type: "TextChunkEvent", index: 0, token: tokens[0]! })
+    .toEvent() as TextChunkEvent;
 
   const t0 = completed.timestamp;
   const stringify = timeLoop("JSON.stringify(completed event)", OPS, (i) => {
