@@ -1,4 +1,5 @@
 import { artifactValue, summarizeEvent } from "../events/event-summary.js";
+import { printable, printableText } from "../events/printable.js";
 import type { EventDetail } from "../events/wire-schemas.js";
 
 export interface LiveViewOptions {
@@ -64,11 +65,12 @@ export class LiveView {
     }
     const payload = event.payload as Record<string, unknown>;
     if (event.type === "TextChunkEvent" && typeof payload.token === "string") {
-      this.#write(payload.token);
+      this.#write(printableText(payload.token));
       this.#midLine = !payload.token.endsWith("\n");
       return;
     }
-    this.#line(`${this.#paint(event.type, "1;36")} ${this.#paint(summarizeEvent(payload), "2")}`);
+    const summary = summarizeEvent(payload);
+    this.#line(`${this.#paint(printable(event.type), "1;36")}${summary === "" ? "" : ` ${this.#paint(summary, "2")}`}`);
   }
 
   /**

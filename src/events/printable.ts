@@ -14,3 +14,12 @@ export function printable(text: string): string {
 export function quoted(text: string): string {
   return printable(JSON.stringify(text));
 }
+
+// The same, less line feed and tab: streamed text keeps its lines.
+// biome-ignore lint/suspicious/noControlCharactersInRegex: matching control characters is the point.
+const CONTROL_BUT_LINES = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/g;
+
+/** Streamed text (a model's tokens) for a terminal: line feeds and tabs kept, every other control escaped. */
+export function printableText(text: string): string {
+  return text.replace(CONTROL_BUT_LINES, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`);
+}
