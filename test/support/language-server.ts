@@ -66,13 +66,20 @@ export class LanguageServer {
     return items.map((item) => item.label);
   }
 
+  /** Asks the server to shut down, and kills it if it has not within a few seconds. */
   async close(): Promise<void> {
     if (this.#exited === undefined) {
+      let timer: NodeJS.Timeout | undefined;
+      const late = new Promise<void>((resolve) => {
+        timer = setTimeout(resolve, 5_000);
+        timer.unref();
+      });
       try {
-        await this.#request("shutdown", null);
-        this.#notify("exit", null);
+        await Promise.race([this.#request("shutdown", null).then(() => this.#notify("exit", null)), late]);
       } catch {
         // Already gone.
+      } finally {
+        clearTimeout(timer);
       }
     }
     this.#child.kill();
