@@ -56,6 +56,12 @@ export interface ListArtifactInput {
   validate_uniform_types?: boolean | undefined;
 }
 
+export type TextArtifact = z.output<typeof TextArtifactSchema>;
+export type JsonArtifact = z.output<typeof JsonArtifactSchema>;
+export type BooleanArtifact = z.output<typeof BooleanArtifactSchema>;
+export type BlobArtifact = z.output<typeof BlobArtifactSchema>;
+export type ErrorArtifact = z.output<typeof ErrorArtifactSchema>;
+
 /** Any artifact, in wire form. */
 export type Artifact = z.output<ScalarArtifactSchema> | ListArtifact;
 /** Any artifact as accepted at publish. */
@@ -108,8 +114,8 @@ function make(type: Exclude<ArtifactType, "ListArtifact">, value: unknown): Arti
 }
 
 /** A TextArtifact of `value`, as the framework makes one (`TextArtifact(value)`). */
-export function textArtifact(value: string): Artifact {
-  return make("TextArtifact", value);
+export function textArtifact(value: string): TextArtifact {
+  return make("TextArtifact", value) as TextArtifact;
 }
 
 /**
@@ -119,6 +125,12 @@ export function textArtifact(value: string): Artifact {
  * (a ListArtifact's settings filled in), any other JSON value (object, number, null; undefined counts as null)
  * → JsonArtifact. Throws `InvalidArtifactError` (code `ERR_INVALID_ARTIFACT`) for what JSON cannot carry.
  */
+export function toArtifact(value: string): TextArtifact;
+export function toArtifact(value: boolean): BooleanArtifact;
+export function toArtifact(value: Uint8Array): BlobArtifact;
+export function toArtifact(value: Error): ErrorArtifact;
+export function toArtifact(value: readonly unknown[]): ListArtifact;
+export function toArtifact(value: unknown): Artifact;
 export function toArtifact(value: unknown): Artifact {
   // Arrays are mapped item by item, so a cycle through one must be found before the recursion.
   if (Array.isArray(value)) assertArtifactValue(value);
@@ -170,7 +182,7 @@ function assertArtifactValue(value: unknown): void {
 }
 
 /** An object with a `value` whose `type` names an artifact type: validated as one rather than wrapped as JSON. */
-export function isArtifactLike(value: unknown): value is { type: ArtifactType } {
+export function isArtifactLike(value: unknown): value is { type: ArtifactType; value: unknown } {
   return (
     typeof value === "object" &&
     value !== null &&

@@ -1,5 +1,5 @@
 import * as z from "zod";
-import { type ArtifactInput, ArtifactSchema, isArtifactLike, textArtifact } from "./artifacts.js";
+import { isArtifactLike, type ListArtifactInput, TextArtifactSchema, textArtifact } from "./artifacts.js";
 import { JsonObjectSchema, JsonValueSchema } from "./json-value.js";
 import { parseOrThrow } from "./schema-error.js";
 
@@ -15,9 +15,10 @@ export const UsageSchema = z.strictObject({
   output_tokens: TokenCountSchema.nullable().default(null),
 });
 
+/** The framework's class holds a TextArtifact: its reader cannot load another artifact there. */
 export const TextMessageContentSchema = z.strictObject({
   type: z.literal("TextMessageContent"),
-  artifact: ArtifactSchema,
+  artifact: TextArtifactSchema,
 });
 
 /**
@@ -39,8 +40,15 @@ export const OtherMessageContentSchema = z
 
 export const MessageContentSchema = z.discriminatedUnion("type", [TextMessageContentSchema, OtherMessageContentSchema]);
 
-/** One part of a message's content as accepted at publish: a string or an artifact stands for a TextMessageContent. */
-export type MessageContentInput = string | ArtifactInput | z.input<typeof MessageContentSchema>;
+/**
+ * One part of a message's content as accepted at publish, as the framework's `PromptStack.add_message` takes it: a
+ * string or a TextArtifact stands for a TextMessageContent, a ListArtifact for its items.
+ */
+export type MessageContentInput =
+  | string
+  | z.input<typeof TextArtifactSchema>
+  | ListArtifactInput
+  | z.input<typeof MessageContentSchema>;
 export type MessageContent = z.output<typeof MessageContentSchema>;
 export type TextMessageContent = z.output<typeof TextMessageContentSchema>;
 
@@ -93,20 +101,33 @@ export function toPromptStack(messages: readonly MessageInput[]): PromptStack {
   return parseOrThrow(PromptStackSchema, { messages }, "prompt stack");
 }
 
+/**
+ * The framework's own expansion (`PromptStack.add_message`): a string or a TextArtifact becomes a TextMessageContent,
+ * a ListArtifact its items' contents. It refuses any other artifact; here one is wrapped as it is, and the
+ * TextMessageContent's schema then says which type it expected, at the artifact's path.
+ */
 function expandContent(value: unknown): unknown {
-  if (!Array.isArray(value)) return isShorthand(value) ? [textContent(value)] : value;
+  if (!Array.isArray(value)) return isShorthand(value) ? expandItem(value, []) : value;
   const out: unknown[] = [];
   for (let i = 0; i < value.length; i++) {
     const item: unknown = value[i];
-    out.push(isShorthand(item) ? textContent(item) : item);
+    if (isShorthand(item)) expandItem(item, out);
+    else out.push(item);
   }
   return out;
 }
 
-function isShorthand(value: unknown): value is string | { type: string } {
+function isShorthand(value: unknown): value is string | { type: string; value: unknown } {
   return typeof value === "string" || isArtifactLike(value);
 }
 
-function textContent(value: string | { type: string }): unknown {
-  return { type: "TextMessageContent", artifact: typeof value === "string" ? textArtifact(value) : value };
+function expandItem(value: string | { type: string; value: unknown }, out: unknown[]): unknown[] {
+  if (typeof value === "string") out.push({ type: "TextMessageContent", artifact: textArtifact(value) });
+  else if (value.type === "ListArtifact" && Array.isArray(value.value)) {
+    for (const item of value.value as unknown[]) {
+      if (isArtifactLike(item)) expandItem(item, out);
+      else out.push(item);
+    }
+  } else out.push({ type: "TextMessageContent", artifact: value });
+  return out;
 }

@@ -70,6 +70,22 @@ describe("toPromptStack", () => {
     ]);
   });
 
+  it("expands a ListArtifact into its items' contents, as the framework's add_message does", () => {
+    const list = toArtifact(["a", ["b"]]);
+    const stack = toPromptStack([{ role: "user", content: list }]);
+    expect(stack.messages[0]!.content).toEqual([text("a"), text("b")]);
+  });
+
+  it("refuses another artifact as content, as the framework does: a TextMessageContent holds a TextArtifact", () => {
+    for (const content of [toArtifact({ a: 1 }), toArtifact(true), [toArtifact(new Error("e"))]]) {
+      const error = refused(() => toPromptStack([{ role: "user", content: content as never }]));
+      expect(error.issues[0]!.path).toEqual(["messages", 0, "content", 0, "artifact", "type"]);
+      expect(error.message).toContain("TextArtifact");
+    }
+    const json = { type: "TextMessageContent", artifact: toArtifact({ a: 1 }) };
+    expect(refused(() => toPromptStack([{ role: "user", content: [json as never] }])).reason).toBe("schema");
+  });
+
   it("keeps a message's usage and fills what it leaves out", () => {
     const stack = toPromptStack([{ role: "assistant", content: "Five", usage: { output_tokens: 1 } }]);
     expect(stack.messages[0]!.usage).toEqual({ type: "Usage", input_tokens: null, output_tokens: 1 });
