@@ -62,6 +62,8 @@ export {
   type ListArtifact,
   type ListArtifactInput,
   ListArtifactSchema,
+  type Reference,
+  ReferenceSchema,
   type TextArtifact,
   TextArtifactSchema,
   toArtifact,

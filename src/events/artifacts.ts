@@ -9,11 +9,23 @@ import { JsonObjectSchema, JsonValueSchema } from "./json-value.js";
 
 const artifactId = z.string().regex(EVENT_ID_PATTERN, "expected 32 lower-case hex characters (a uuid4 without dashes)");
 
+/** Where an artifact's content came from: the framework's `Reference`, strict like the artifact holding it. */
+export const ReferenceSchema = z.strictObject({
+  type: z.literal("Reference").default("Reference"),
+  id: z.string().default(() => newEventId()),
+  title: z.string(),
+  authors: z.array(z.string()).default(() => []),
+  source: z.string().nullable().default(null),
+  year: z.string().nullable().default(null),
+  url: z.string().nullable().default(null),
+});
+export type Reference = z.output<typeof ReferenceSchema>;
+
 function artifactShape<T extends string>(type: T) {
   return {
     type: z.literal(type),
     id: artifactId,
-    reference: JsonObjectSchema.nullable(),
+    reference: ReferenceSchema.nullable(),
     meta: JsonObjectSchema,
     name: z.string(),
   };
@@ -36,7 +48,7 @@ type ScalarArtifactSchema =
 export interface ListArtifact {
   type: "ListArtifact";
   id: string;
-  reference: z.output<typeof JsonObjectSchema> | null;
+  reference: Reference | null;
   meta: z.output<typeof JsonObjectSchema>;
   name: string;
   value: Artifact[];
@@ -48,7 +60,7 @@ export interface ListArtifact {
 export interface ListArtifactInput {
   type: "ListArtifact";
   id: string;
-  reference: z.input<typeof JsonObjectSchema> | null;
+  reference: z.input<typeof ReferenceSchema> | null;
   meta: z.input<typeof JsonObjectSchema>;
   name: string;
   value: readonly ArtifactInput[];

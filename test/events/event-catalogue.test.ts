@@ -357,6 +357,32 @@ describe("artifacts as the framework writes them", () => {
     expect(error.message).toContain('"extra"');
   });
 
+  it("an artifact's reference is the framework's Reference: defaults filled, strict", () => {
+    const event = publish({
+      type: "FinishStructureRunEvent",
+      output_task_output: { ...text, reference: { title: "Doc" } },
+    });
+    expect((event.output_task_output as { reference: unknown }).reference).toEqual({
+      type: "Reference",
+      id: expect.stringMatching(/^[0-9a-f]{32}$/),
+      title: "Doc",
+      authors: [],
+      source: null,
+      year: null,
+      url: null,
+    });
+    expectRefused(
+      { type: "FinishStructureRunEvent", output_task_output: { ...text, reference: { title: "Doc", page: 3 } } },
+      "unknown_field",
+      ["output_task_output", "reference", "page"],
+    );
+    expectRefused(
+      { type: "FinishStructureRunEvent", output_task_output: { ...text, reference: { url: "u" } } },
+      "schema",
+      ["output_task_output", "reference", "title"],
+    );
+  });
+
   it("an artifact's meta is plain JSON too", () => {
     expectRefused(
       { type: "FinishStructureRunEvent", output_task_output: { ...text, meta: { at: new Date(0) } } },

@@ -69,7 +69,17 @@ const base64: Field = {
   invalid: fc.constantFrom("not base64!", "abc", "=abc", "ab=c"),
 };
 
-const artifactBase = { id: hex32, reference: fc.constant(null), meta: fc.constant({}), name: anyString };
+// With its id given: a Reference without one gets a fresh id at each parse.
+const reference = fc.record(
+  {
+    id: hex32,
+    title: anyString,
+    authors: fc.array(anyString, { maxLength: 2 }),
+    url: fc.option(anyString, { nil: null }),
+  },
+  { requiredKeys: ["id", "title"] },
+);
+const artifactBase = { id: hex32, reference: fc.option(reference, { nil: null }), meta: jsonObject, name: anyString };
 const { artifact } = fc.letrec<{ artifact: Record<string, unknown> }>((tie) => ({
   artifact: fc.oneof(
     { depthSize: "small", withCrossShrink: true },
