@@ -2,10 +2,14 @@
  * The same kind of structure, failing halfway: its Finish event carries an ErrorArtifact, it exits with code 1,
  * and under `structure-run-events run` the run ends FAILED with that exit code.
  */
-import { runStructure } from "structure-run-events";
+import { runStructure, toPromptStack } from "structure-run-events";
 
 await runStructure(async ({ publishEvent }) => {
-  publishEvent({ type: "StartPromptEvent", model: "echo-1", prompt_stack: { messages: [] } });
+  publishEvent({
+    type: "StartPromptEvent",
+    model: "echo-1",
+    prompt_stack: toPromptStack([{ role: "user", content: "search for the answer" }]),
+  });
   for (const [index, token] of ["Think", "ing", "…"].entries()) {
     publishEvent({ type: "TextChunkEvent", token, index });
     await new Promise((resolve) => setTimeout(resolve, 15));

@@ -1,16 +1,21 @@
 /**
- * An agent-like structure: streams its answer as TextChunkEvents, reports a custom event, returns an output.
+ * An agent-like structure: reports its model call as the Griptape framework does (StartPromptEvent, streamed
+ * TextChunkEvents, FinishPromptEvent with token counts), reports a custom event, returns an output.
  * Locally (no GT_CLOUD_* variables) its events print on stderr; under `structure-run-events run` or in
  * Griptape Cloud they go to the Events API.
  */
-import { runStructure } from "structure-run-events";
+import { runStructure, toPromptStack } from "structure-run-events";
 
 await runStructure(async ({ args, publishEvent, signal }) => {
   const question = args.join(" ") || "hello";
   publishEvent({
     type: "StartPromptEvent",
     model: "echo-1",
-    prompt_stack: { messages: [{ role: "user", content: question }] },
+    // The framework's PromptStack, built from {role, content} pairs.
+    prompt_stack: toPromptStack([
+      { role: "system", content: "You repeat what you are told." },
+      { role: "user", content: question },
+    ]),
   });
   const answer = `echo: ${question}`;
   const tokens = answer.match(/.{1,3}/g) ?? [];
@@ -24,9 +29,10 @@ await runStructure(async ({ args, publishEvent, signal }) => {
     type: "FinishPromptEvent",
     model: "echo-1",
     result: answer,
-    input_token_count: 3,
+    input_token_count: question.split(/\s+/).length,
     output_token_count: tokens.length,
   });
+  // Any other type is a custom event, sent as given (Python readers skip it).
   publishEvent({ type: "ToolCalled", tool: "Echo", ok: true });
   return answer;
 });

@@ -24,6 +24,8 @@ export type InvalidEventReason =
   | "non_finite_number"
   | "unsupported_value"
   | "schema"
+  | "unknown_field"
+  | "unreadable"
   | "too_large";
 
 export interface FieldIssue {

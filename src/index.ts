@@ -31,7 +31,7 @@ export {
   GriptapeCloudEventListenerDriver,
   type GriptapeCloudEventListenerDriverOptions,
 } from "./drivers/griptape-cloud-event-listener-driver.js";
-export { MemoryEventListenerDriver } from "./drivers/memory-event-listener-driver.js";
+export { MemoryEventListenerDriver, type RecordedEvent } from "./drivers/memory-event-listener-driver.js";
 export {
   PrettyPrintEventListenerDriver,
   type PrettyPrintOptions,
@@ -48,19 +48,55 @@ export {
 } from "./errors.js";
 export {
   type Artifact,
+  type ArtifactInput,
   ArtifactSchema,
   type ArtifactType,
+  type BlobArtifact,
   BlobArtifactSchema,
+  type BooleanArtifact,
   BooleanArtifactSchema,
+  type ErrorArtifact,
   ErrorArtifactSchema,
+  type JsonArtifact,
   JsonArtifactSchema,
   type ListArtifact,
+  type ListArtifactInput,
   ListArtifactSchema,
+  type Reference,
+  ReferenceSchema,
+  type TextArtifact,
   TextArtifactSchema,
   toArtifact,
 } from "./events/artifacts.js";
 export * from "./events/event-schemas.js";
 export { newEventId, nowSeconds } from "./events/ids.js";
+export {
+  type JsonObject,
+  type JsonObjectInput,
+  JsonObjectSchema,
+  type JsonValue,
+  type JsonValueInput,
+  JsonValueSchema,
+} from "./events/json-value.js";
+export {
+  type Message,
+  type MessageContent,
+  type MessageContentInput,
+  MessageContentSchema,
+  type MessageInput,
+  type MessageRole,
+  MessageSchema,
+  OtherMessageContentSchema,
+  type PromptStack,
+  type PromptStackInput,
+  PromptStackSchema,
+  type TextMessageContent,
+  TextMessageContentSchema,
+  TokenCountSchema,
+  toPromptStack,
+  type Usage,
+  UsageSchema,
+} from "./events/prompt-stack.js";
 export { SerializedEvent } from "./events/serialized-event.js";
 export * from "./events/wire-schemas.js";
 export type { BatchSender, SendOutcome } from "./http/batch-sender.js";

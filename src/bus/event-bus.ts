@@ -6,7 +6,7 @@ import {
   type FlushOptions,
 } from "../drivers/event-listener-driver.js";
 import { InvalidEventError, ListenerError } from "../errors.js";
-import type { EventInput } from "../events/event-schemas.js";
+import type { EventInput, EventType } from "../events/event-schemas.js";
 import { serializeEvent } from "../events/serialize-event.js";
 import type { SerializedEvent } from "../events/serialized-event.js";
 import { getDefaultLogger, type Logger } from "../logger.js";
@@ -66,9 +66,10 @@ export class EventBus {
 
   /**
    * Publishes an event and returns it as serialised. Throws `InvalidEventError` at once for bad input
-   * (see DESIGN §3); never throws for anything a listener or driver does.
+   * (see docs/delivery.md); never throws for anything a listener or driver does. A known `type` is typed by its
+   * schema (its fields checked by the compiler, its name offered by an editor); any other is a custom event.
    */
-  publishEvent<T extends string>(input: EventInput<T> & { type: T }): SerializedEvent {
+  publishEvent<T extends EventType>(input: EventInput<T> & { type: T }): SerializedEvent {
     const snapshot = serializeEvent(input);
     const listeners = this.#listeners;
     checkSize(snapshot, listeners);

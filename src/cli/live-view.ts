@@ -1,5 +1,6 @@
 import { EventDeduplicator } from "../client/event-deduplicator.js";
 import { artifactValue, summarizeEvent } from "../events/event-summary.js";
+import { printable, printableText } from "../events/printable.js";
 import type { EventDetail } from "../events/wire-schemas.js";
 import { isTerminalEvent } from "../runtime/terminal-event.js";
 
@@ -88,11 +89,12 @@ export class LiveView {
     }
     const payload = event.payload as Record<string, unknown>;
     if (event.type === "TextChunkEvent" && typeof payload.token === "string") {
-      this.#write(payload.token);
+      this.#write(printableText(payload.token));
       this.#midLine = !payload.token.endsWith("\n");
       return;
     }
-    this.#line(`${this.#paint(event.type, "1;36")} ${this.#paint(summarizeEvent(payload), "2")}`);
+    const summary = summarizeEvent(payload);
+    this.#line(`${this.#paint(printable(event.type), "1;36")}${summary === "" ? "" : ` ${this.#paint(summary, "2")}`}`);
   }
 
   /**

@@ -1,5 +1,6 @@
 import { writeSync } from "node:fs";
 import { summarizeEvent } from "../events/event-summary.js";
+import { printable, printableText } from "../events/printable.js";
 import type { SerializedEvent } from "../events/serialized-event.js";
 import type { DeliveryReport, EventListenerDriver } from "./event-listener-driver.js";
 
@@ -12,7 +13,8 @@ export interface PrettyPrintOptions {
 
 /**
  * A readable view of the events, for running a structure outside Griptape Cloud: text chunks are streamed
- * as text, every other event gets a line with its fields. Writes synchronously, so nothing is lost at exit.
+ * as text, every other event gets a line of its own (see `summarizeEvent`). Control characters other than line
+ * feeds and tabs are escaped. Writes synchronously, so nothing is lost at exit.
  */
 export class PrettyPrintEventListenerDriver implements EventListenerDriver {
   readonly #fd: number;
@@ -30,10 +32,11 @@ export class PrettyPrintEventListenerDriver implements EventListenerDriver {
     if (this.#closed) return;
     const data = event.toEvent() as Record<string, unknown>;
     if (event.type === "TextChunkEvent" && typeof data.token === "string") {
-      this.#write(data.token);
+      this.#write(printableText(data.token));
       this.#midLine = !data.token.endsWith("\n");
     } else {
-      const line = `${this.#paint(event.type, "1;36")} ${this.#paint(summarizeEvent(data), "2")}\n`;
+      const summary = summarizeEvent(data);
+      const line = `${this.#paint(printable(event.type), "1;36")}${summary === "" ? "" : ` ${this.#paint(summary, "2")}`}\n`;
       this.#write(this.#midLine ? `\n${line}` : line);
       this.#midLine = false;
     }

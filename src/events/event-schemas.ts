@@ -1,11 +1,15 @@
 import * as z from "zod";
 import { ArtifactSchema } from "./artifacts.js";
-import { compileFastField, type FastField } from "./field-checks.js";
 import { EVENT_ID_PATTERN, newEventId, nowSeconds } from "./ids.js";
+import { JsonObjectSchema, JsonValueSchema } from "./json-value.js";
+import { PromptStackSchema, TokenCountSchema } from "./prompt-stack.js";
 
-// One schema per wire shape (DESIGN §1); TypeScript types are inferred from them, never written twice.
-// Field order is the Python framework's to_dict order, and zod keeps it: type, id, timestamp, meta, fields.
-// Fields the Python classes default are optional at publish and filled with the same defaults.
+// One schema per event class of the Griptape Python framework v1.12.0 (see docs/wire-format.md): the single
+// source of truth, TypeScript types inferred from it. Key order is the wire's: type, id, timestamp, meta, then
+// the class's fields, and zod keeps it. A field the Python class defaults is optional here and gets the same
+// default; a field it requires is required, except where the library can fill a value the framework accepts
+// (null for a nullable one, [] for a list of ids). Strict: the framework's reader (BaseEvent.from_dict) calls
+// the class's constructor with every key, which raises TypeError on a key it does not know; own data goes in `meta`.
 
 const baseShape = {
   id: z
@@ -16,61 +20,103 @@ const baseShape = {
     .number()
     .nonnegative()
     .default(() => nowSeconds()),
-  meta: z.record(z.string(), z.unknown()).default(() => ({})),
+  meta: JsonObjectSchema.default(() => ({})),
 };
 
-const nullableArtifact = ArtifactSchema.nullable().default(null);
-const nullableString = z.string().nullable().default(null);
-const nullableCount = z.int().nonnegative().nullable().default(null);
-
 function eventSchema<T extends string, S extends z.ZodRawShape>(type: T, fields: S) {
-  return z.looseObject({ type: z.literal(type), ...baseShape, ...fields });
+  return z.strictObject({ type: z.literal(type), ...baseShape, ...fields });
 }
 
+const artifactOrNull = ArtifactSchema.nullable().default(null);
+const stringOrNull = z.string().nullable().default(null);
+const tokenCountOrNull = TokenCountSchema.nullable().default(null);
+const ids = z.array(z.string()).default(() => []);
+const strings = z.array(z.string());
+const chunkIndex = z.int().nonnegative().default(0);
+
+/** One of an actions subtask's tool calls, as the framework lists them (plain dicts in Python). */
+export const SubtaskActionSchema = z
+  .object({
+    tag: z.string(),
+    name: z.string(),
+    path: z.string().nullable().default(null),
+    input: JsonObjectSchema.default(() => ({})),
+  })
+  .catchall(JsonValueSchema);
+
 export const StartStructureRunEventSchema = eventSchema("StartStructureRunEvent", {
-  structure_id: nullableString,
-  input_task_input: nullableArtifact,
-  input_task_output: nullableArtifact,
+  structure_id: stringOrNull,
+  input_task_input: ArtifactSchema,
+  input_task_output: artifactOrNull,
 });
 
 export const FinishStructureRunEventSchema = eventSchema("FinishStructureRunEvent", {
-  structure_id: nullableString,
-  output_task_input: nullableArtifact,
-  output_task_output: nullableArtifact,
+  structure_id: stringOrNull,
+  output_task_input: artifactOrNull,
+  output_task_output: artifactOrNull,
 });
 
 const taskFields = {
   task_id: z.string(),
-  task_parent_ids: z.array(z.string()).default(() => []),
-  task_child_ids: z.array(z.string()).default(() => []),
-  task_input: nullableArtifact,
-  task_output: nullableArtifact,
+  task_parent_ids: ids,
+  task_child_ids: ids,
+  task_input: ArtifactSchema,
+  task_output: artifactOrNull,
 };
 export const StartTaskEventSchema = eventSchema("StartTaskEvent", taskFields);
 export const FinishTaskEventSchema = eventSchema("FinishTaskEvent", taskFields);
 
+const subtaskFields = {
+  ...taskFields,
+  subtask_parent_task_id: stringOrNull,
+  subtask_thought: stringOrNull,
+  subtask_actions: z.array(SubtaskActionSchema).nullable().default(null),
+};
+export const StartActionsSubtaskEventSchema = eventSchema("StartActionsSubtaskEvent", subtaskFields);
+/** Tool results go in `task_output`: a ListArtifact whose items are named `"{tag} output"`. */
+export const FinishActionsSubtaskEventSchema = eventSchema("FinishActionsSubtaskEvent", subtaskFields);
+
 export const StartPromptEventSchema = eventSchema("StartPromptEvent", {
   model: z.string(),
-  prompt_stack: z.record(z.string(), z.unknown()),
+  prompt_stack: PromptStackSchema,
 });
 
 export const FinishPromptEventSchema = eventSchema("FinishPromptEvent", {
   model: z.string(),
   result: z.string(),
-  input_token_count: nullableCount,
-  output_token_count: nullableCount,
+  input_token_count: tokenCountOrNull,
+  output_token_count: tokenCountOrNull,
 });
 
-const chunkIndex = z.int().nonnegative().default(0);
 export const TextChunkEventSchema = eventSchema("TextChunkEvent", { index: chunkIndex, token: z.string() });
 
 export const ActionChunkEventSchema = eventSchema("ActionChunkEvent", {
   index: chunkIndex,
-  partial_input: nullableString,
-  tag: nullableString,
-  name: nullableString,
-  path: nullableString,
+  partial_input: stringOrNull,
+  tag: stringOrNull,
+  name: stringOrNull,
+  path: stringOrNull,
 });
+
+export const AudioChunkEventSchema = eventSchema("AudioChunkEvent", { index: chunkIndex, data: z.base64() });
+
+export const StartImageGenerationEventSchema = eventSchema("StartImageGenerationEvent", {
+  prompts: strings,
+  negative_prompts: strings.nullable().default(null),
+});
+export const FinishImageGenerationEventSchema = eventSchema("FinishImageGenerationEvent", {});
+
+export const StartImageQueryEventSchema = eventSchema("StartImageQueryEvent", {
+  query: z.string(),
+  images_info: strings,
+});
+export const FinishImageQueryEventSchema = eventSchema("FinishImageQueryEvent", { result: z.string() });
+
+export const StartTextToSpeechEventSchema = eventSchema("StartTextToSpeechEvent", { prompts: strings });
+export const FinishTextToSpeechEventSchema = eventSchema("FinishTextToSpeechEvent", {});
+
+export const StartAudioTranscriptionEventSchema = eventSchema("StartAudioTranscriptionEvent", {});
+export const FinishAudioTranscriptionEventSchema = eventSchema("FinishAudioTranscriptionEvent", {});
 
 /** Schemas of the event types the Griptape framework defines, by `type`. */
 export const KNOWN_EVENT_SCHEMAS = {
@@ -78,82 +124,31 @@ export const KNOWN_EVENT_SCHEMAS = {
   FinishStructureRunEvent: FinishStructureRunEventSchema,
   StartTaskEvent: StartTaskEventSchema,
   FinishTaskEvent: FinishTaskEventSchema,
+  StartActionsSubtaskEvent: StartActionsSubtaskEventSchema,
+  FinishActionsSubtaskEvent: FinishActionsSubtaskEventSchema,
   StartPromptEvent: StartPromptEventSchema,
   FinishPromptEvent: FinishPromptEventSchema,
   TextChunkEvent: TextChunkEventSchema,
   ActionChunkEvent: ActionChunkEventSchema,
+  AudioChunkEvent: AudioChunkEventSchema,
+  StartImageGenerationEvent: StartImageGenerationEventSchema,
+  FinishImageGenerationEvent: FinishImageGenerationEventSchema,
+  StartImageQueryEvent: StartImageQueryEventSchema,
+  FinishImageQueryEvent: FinishImageQueryEventSchema,
+  StartTextToSpeechEvent: StartTextToSpeechEventSchema,
+  FinishTextToSpeechEvent: FinishTextToSpeechEventSchema,
+  StartAudioTranscriptionEvent: StartAudioTranscriptionEventSchema,
+  FinishAudioTranscriptionEvent: FinishAudioTranscriptionEventSchema,
 } as const;
 
 export type KnownEventType = keyof typeof KNOWN_EVENT_SCHEMAS;
 
-const BASE_KEYS: ReadonlySet<string> = new Set(["type", "id", "timestamp", "meta"]);
-
-/** A known type's own fields (not the base ones), validated at publish, and which of them need no JSON walk. */
-export interface KnownEventFields {
-  readonly schema: z.ZodObject;
-  /** Fields whose schema only admits strings, finite numbers, booleans, null, or arrays of those. */
-  readonly plainKeys: ReadonlySet<string>;
-  /** `plainKeys` plus `meta`, for when the bus made `meta` itself (an empty object). */
-  readonly plainKeysAndMeta: ReadonlySet<string>;
-  /** Every field of the type is plain. */
-  readonly allPlain: boolean;
-  /** Zod-free checks of every field, when each field's schema compiles to one (the chunk events). */
-  readonly fastFields: readonly FastField[] | undefined;
-  /** `{"type":"<type>","id":"`, the start of every event of this type in JSON. */
-  readonly jsonHead: string;
-  /** The base keys and the fields: any other key in an input is an extra. */
-  readonly keys: ReadonlySet<string>;
-}
-
-/**
- * The bus completes the base fields itself and validates only these with zod: zod defaults on the full
- * schema made publishing several times slower than the JSON.stringify it has to do anyway.
- */
-export const KNOWN_EVENT_FIELDS = Object.fromEntries(
-  Object.entries(KNOWN_EVENT_SCHEMAS).map(([type, schema]) => {
-    const fields = Object.entries(schema.shape).filter(([key]) => !BASE_KEYS.has(key));
-    // type, id and timestamp are checked by the bus itself; meta is a record of anything and gets walked.
-    const plainKeys = new Set(["type", "id", "timestamp", ...fields.filter(([, f]) => isPlain(f)).map(([key]) => key)]);
-    const plainKeysAndMeta = new Set([...plainKeys, "meta"]);
-    const allPlain = fields.every(([, f]) => isPlain(f));
-    const compiled = fields.map(([key, f]) => compileFastField(key, f));
-    const fastFields = compiled.every((f) => f !== undefined) ? (compiled as FastField[]) : undefined;
-    const schemaOfFields = z.object(Object.fromEntries(fields));
-    const jsonHead = `{"type":${JSON.stringify(type)},"id":"`;
-    const keys = new Set([...BASE_KEYS, ...fields.map(([key]) => key)]);
-    return [type, { schema: schemaOfFields, plainKeys, plainKeysAndMeta, allPlain, fastFields, jsonHead, keys }];
-  }),
-) as unknown as { [K in KnownEventType]: KnownEventFields };
+/** The known type names, in the order of KNOWN_EVENT_SCHEMAS. */
+export const KNOWN_EVENT_TYPES = Object.keys(KNOWN_EVENT_SCHEMAS) as readonly KnownEventType[];
 
 export function isKnownEventType(type: string): type is KnownEventType {
   return Object.hasOwn(KNOWN_EVENT_SCHEMAS, type);
 }
-
-function isPlain(schema: z.core.$ZodType): boolean {
-  const def = schema._zod.def;
-  switch (def.type) {
-    case "string":
-    case "number":
-    case "boolean":
-    case "null":
-    case "literal":
-      return true;
-    case "default":
-    case "nullable":
-    case "optional":
-      return isPlain((def as z.core.$ZodDefaultDef).innerType);
-    case "array":
-      return isPlain((def as z.core.$ZodArrayDef).element);
-    default:
-      return false;
-  }
-}
-
-/** What a custom event has that needs no JSON walk: the base fields the bus checks itself. */
-export const CUSTOM_EVENT_FIELDS: Pick<KnownEventFields, "plainKeys" | "plainKeysAndMeta"> = {
-  plainKeys: new Set(["type", "id", "timestamp"]),
-  plainKeysAndMeta: new Set(["type", "id", "timestamp", "meta"]),
-};
 
 /** Any other `type` is a custom USER event: the base fields are checked, the rest is sent as given. */
 export const CustomEventSchema = z.looseObject({ type: z.string().min(1), ...baseShape });
@@ -163,8 +158,11 @@ export type KnownEvent = {
   [K in KnownEventType]: z.output<(typeof KNOWN_EVENT_SCHEMAS)[K]>;
 }[KnownEventType];
 
+/** The known event of type `K` in wire form. */
+export type KnownEventOf<K extends KnownEventType> = z.output<(typeof KNOWN_EVENT_SCHEMAS)[K]>;
+
 /** A custom USER event in wire form. */
-export type CustomEvent = z.output<typeof CustomEventSchema>;
+export type CustomEvent<T extends string = string> = z.output<typeof CustomEventSchema> & { type: T };
 
 /** Any event in wire form: what listeners and drivers see. */
 export type Event = KnownEvent | CustomEvent;
@@ -176,16 +174,34 @@ export type KnownEventInput<K extends KnownEventType = KnownEventType> = z.input
 export type CustomEventInput<T extends string = string> = z.input<typeof CustomEventSchema> & { type: T };
 
 /**
- * The input for a given `type`: a known type gets its own fields checked by the compiler,
- * so `{type: "TextChunkEvent", token: 5}` is an error rather than a custom event.
+ * The input for a given `type`: a known type gets its own fields checked by the compiler (a wrong type or a
+ * misspelt field does not compile), any other string is a custom event with fields of your own.
  */
 export type EventInput<T extends string = string> = T extends KnownEventType ? KnownEventInput<T> : CustomEventInput<T>;
 
-export type TextChunkEvent = z.output<typeof TextChunkEventSchema>;
-export type ActionChunkEvent = z.output<typeof ActionChunkEventSchema>;
-export type StartStructureRunEvent = z.output<typeof StartStructureRunEventSchema>;
-export type FinishStructureRunEvent = z.output<typeof FinishStructureRunEventSchema>;
-export type StartTaskEvent = z.output<typeof StartTaskEventSchema>;
-export type FinishTaskEvent = z.output<typeof FinishTaskEventSchema>;
-export type StartPromptEvent = z.output<typeof StartPromptEventSchema>;
-export type FinishPromptEvent = z.output<typeof FinishPromptEventSchema>;
+/**
+ * A `type` as `publishEvent` takes it: the known names are offered by an editor's completion, and any other
+ * string is still accepted (a custom event). `string & {}` keeps the union from collapsing into `string`.
+ */
+export type EventType = KnownEventType | (string & {});
+
+export type StartStructureRunEvent = KnownEventOf<"StartStructureRunEvent">;
+export type FinishStructureRunEvent = KnownEventOf<"FinishStructureRunEvent">;
+export type StartTaskEvent = KnownEventOf<"StartTaskEvent">;
+export type FinishTaskEvent = KnownEventOf<"FinishTaskEvent">;
+export type StartActionsSubtaskEvent = KnownEventOf<"StartActionsSubtaskEvent">;
+export type FinishActionsSubtaskEvent = KnownEventOf<"FinishActionsSubtaskEvent">;
+export type StartPromptEvent = KnownEventOf<"StartPromptEvent">;
+export type FinishPromptEvent = KnownEventOf<"FinishPromptEvent">;
+export type TextChunkEvent = KnownEventOf<"TextChunkEvent">;
+export type ActionChunkEvent = KnownEventOf<"ActionChunkEvent">;
+export type AudioChunkEvent = KnownEventOf<"AudioChunkEvent">;
+export type StartImageGenerationEvent = KnownEventOf<"StartImageGenerationEvent">;
+export type FinishImageGenerationEvent = KnownEventOf<"FinishImageGenerationEvent">;
+export type StartImageQueryEvent = KnownEventOf<"StartImageQueryEvent">;
+export type FinishImageQueryEvent = KnownEventOf<"FinishImageQueryEvent">;
+export type StartTextToSpeechEvent = KnownEventOf<"StartTextToSpeechEvent">;
+export type FinishTextToSpeechEvent = KnownEventOf<"FinishTextToSpeechEvent">;
+export type StartAudioTranscriptionEvent = KnownEventOf<"StartAudioTranscriptionEvent">;
+export type FinishAudioTranscriptionEvent = KnownEventOf<"FinishAudioTranscriptionEvent">;
+export type SubtaskAction = z.output<typeof SubtaskActionSchema>;

@@ -11,7 +11,14 @@ import {
 const HEX32 = /^[0-9a-f]{32}$/;
 
 function expectWellFormed(artifact: Artifact): void {
-  expect(Object.keys(artifact)).toEqual(["type", "id", "reference", "meta", "name", "value"]);
+  const keys = ["type", "id", "reference", "meta", "name", "value"];
+  // The Python framework writes a list's two settings too.
+  if (artifact.type === "ListArtifact") keys.push("item_separator", "validate_uniform_types");
+  expect(Object.keys(artifact)).toEqual(keys);
+  if (artifact.type === "ListArtifact") {
+    expect(artifact.item_separator).toBe("\n\n");
+    expect(artifact.validate_uniform_types).toBe(false);
+  }
   expect(artifact.id).toMatch(HEX32);
   expect(artifact.name).toBe(artifact.id);
   expect(artifact.reference).toBeNull();

@@ -244,6 +244,6 @@ describe("runStructure exit paths", () => {
     expect(finished.code).toBe(0);
     expect(finished.stderr).toContain("StartStructureRunEvent");
     expect(finished.stderr).toContain("t0t1t2");
-    expect(finished.stderr).toMatch(/FinishStructureRunEvent output_task_output="hello"/);
+    expect(finished.stderr).toMatch(/FinishStructureRunEvent output "hello"/);
   });
 });

@@ -1,0 +1,77 @@
+import type * as z from "zod";
+import { type FieldIssue, InvalidEventError, type InvalidEventReason } from "../errors.js";
+import { quoted } from "./printable.js";
+
+/** Says "required" and "may not be null" where zod would say "expected string, received undefined". */
+const errorMap: z.core.$ZodErrorMap = (issue) => {
+  if (issue.code !== "invalid_type") return undefined;
+  if (issue.input === undefined) return `is required (expected ${issue.expected})`;
+  if (issue.input === null) return `may not be null (expected ${issue.expected})`;
+  return undefined;
+};
+
+/** `schema.safeParse` with this library's error messages. */
+export function safeParse<S extends z.ZodType>(schema: S, input: unknown): z.ZodSafeParseResult<z.output<S>> {
+  return schema.safeParse(input, { error: errorMap }) as z.ZodSafeParseResult<z.output<S>>;
+}
+
+/** Parses or throws the `InvalidEventError` that `invalidEventError` makes. */
+export function parseOrThrow<S extends z.ZodType>(schema: S, input: unknown, subject: string): z.output<S> {
+  const parsed = safeParse(schema, input);
+  if (!parsed.success) throw invalidEventError(subject, parsed.error);
+  return parsed.data;
+}
+
+/**
+ * The error for a value its schema refused. The reason is the first issue's: a JSON failure keeps its own
+ * (`cycle`, `bigint`…), a key the type does not have is `unknown_field`, anything else `schema`.
+ */
+export function invalidEventError(subject: string, error: z.ZodError): InvalidEventError {
+  const issues: FieldIssue[] = [];
+  const lines: string[] = [];
+  for (const issue of error.issues) {
+    const path = issue.path.map((key) => (typeof key === "symbol" ? String(key) : key));
+    if (issue.code === "unrecognized_keys") {
+      for (const key of issue.keys) {
+        issues.push({ path: [...path, key], message: "unknown field" });
+      }
+      lines.push(unknownKeysLine(subject, path, issue.keys));
+    } else {
+      issues.push({ path, message: issue.message });
+      lines.push(path.length === 0 ? issue.message : `${formatPath(path)} ${issue.message}`);
+    }
+  }
+  return new InvalidEventError(reasonOf(error.issues[0]), `invalid ${subject}: ${lines.join("; ")}`, issues);
+}
+
+function reasonOf(issue: z.core.$ZodIssue | undefined): InvalidEventReason {
+  if (issue === undefined) return "schema";
+  if (issue.code === "unrecognized_keys") return "unknown_field";
+  if (issue.code === "custom") {
+    const reason = (issue.params as { reason?: InvalidEventReason } | undefined)?.reason;
+    if (reason !== undefined) return reason;
+  }
+  return "schema";
+}
+
+function unknownKeysLine(subject: string, path: readonly (string | number)[], keys: readonly string[]): string {
+  const names = keys.map(quoted).join(", ");
+  const plural = keys.length === 1 ? "field" : "fields";
+  if (path.length === 0) {
+    return `${subject} has no ${plural} ${names}, and the Python framework's reader refuses unknown keys: put your own data in \`meta\``;
+  }
+  return `${formatPath(path)} has no ${plural} ${names}, and the Python framework's reader refuses unknown keys: put your own data in its \`meta\` where it has one`;
+}
+
+const IDENTIFIER = /^[A-Za-z_$][\w$]*$/;
+
+/** `a.b[0]["odd key"]`, in backticks; keys with control characters are escaped, never printed raw. */
+export function formatPath(path: readonly (string | number)[]): string {
+  let out = "";
+  for (const key of path) {
+    if (typeof key === "number") out += `[${key}]`;
+    else if (IDENTIFIER.test(key)) out += out === "" ? key : `.${key}`;
+    else out += `[${quoted(key)}]`;
+  }
+  return `\`${out}\``;
+}
