@@ -7,6 +7,7 @@ import { bearerKey, digestsEqual, keyDigest } from "./api-keys.js";
 import { EVENTS_PAGE_DEFAULT_LIMIT, EVENTS_PAGE_MAX_LIMIT } from "./events-api-emulator-options.js";
 import { readBody } from "./request-body.js";
 import type { RunStore, StoredEvent } from "./run-store.js";
+import { sendRunsPage } from "./runs-page.js";
 import { EventStream } from "./sse.js";
 import type { StructureRun } from "./structure-run.js";
 
@@ -113,6 +114,16 @@ export class EventsApiRouter {
       pattern: /^\/api\/structure-runs\/([^/]+)\/?$/,
       methods: ["GET"],
       handle: (r) => sendJson(r.res, 200, this.#ctx.store.resource(this.#authorizeRun(r.req, r.id))),
+    },
+    {
+      pattern: /^\/api\/structure-runs\/?$/,
+      methods: ["GET"],
+      handle: (r) => {
+        if (this.#authenticate(r.req).kind !== "master") {
+          throw new ApiError(403, "forbidden", "listing runs needs the emulator's master key, not a run key");
+        }
+        sendRunsPage(r.req, r.res, this.#ctx.store, r.query);
+      },
     },
     {
       pattern: /^\/api\/structures\/([^/]+)\/runs\/?$/,
