@@ -21,6 +21,8 @@ export interface RouterContext {
   readonly streams: Set<EventStream>;
   /** Called for a run created over HTTP. */
   runCreated(run: StructureRun): void;
+  /** Does the request carry the web view's session cookie, good for reading (web-front.ts)? */
+  webSession?(req: IncomingMessage): boolean;
 }
 
 type Principal = { kind: "master" } | { kind: "run"; runId: string };
@@ -139,6 +141,8 @@ export class EventsApiRouter {
 
   #authenticate(req: IncomingMessage): Principal {
     const key = bearerKey(req);
+    // The web view's page reads with its session cookie (GET only), as the master key would.
+    if (key === undefined && this.#ctx.webSession?.(req) === true) return { kind: "master" };
     if (key === undefined) {
       throw new ApiError(401, "unauthorized", "missing API key: send the header Authorization: Bearer <api key>", {
         headers: { "www-authenticate": "Bearer" },
