@@ -73,17 +73,21 @@ export class WebAccess {
    * never changes anything; every route that does needs a bearer key, which no other site can make a browser
    * send), only from the page itself: `Sec-Fetch-Site` (set by the browser, not by scripts) must say
    * same-origin when present, and an `Origin` must match the `Host`. SameSite=Strict alone is not enough here:
-   * another server on 127.0.0.1 (another port) is the same *site*, so its pages would send the cookie.
+   * another server on 127.0.0.1 (another port) is the same *site*, so its pages send the cookie too.
    */
-  allowsRead(req: IncomingMessage): boolean {
-    if (req.method !== "GET") return false;
+  readAccess(req: IncomingMessage): ReadAccess {
+    if (req.method !== "GET") return "not-get";
+    if (!this.hasSession(req)) return "no-session";
     const fetchSite = req.headers["sec-fetch-site"];
-    if (fetchSite !== undefined && fetchSite !== "same-origin") return false;
+    if (fetchSite !== undefined && fetchSite !== "same-origin") return "other-origin";
     const origin = req.headers.origin;
-    if (origin !== undefined && origin !== `http://${req.headers.host ?? ""}`) return false;
-    return this.hasSession(req);
+    if (origin !== undefined && origin !== `http://${req.headers.host ?? ""}`) return "other-origin";
+    return "granted";
   }
 }
+
+/** `readAccess`'s verdict: granted, or why not. */
+export type ReadAccess = "granted" | "not-get" | "no-session" | "other-origin";
 
 function digest(secret: string): string {
   return keyDigest(secret).toString("hex");

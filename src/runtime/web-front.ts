@@ -55,7 +55,15 @@ export class WebFront {
 
   /** May this API request use the session cookie in place of a bearer key? (GETs from the page only.) */
   allowsRead(req: IncomingMessage): boolean {
-    return this.#loopback && this.#access.allowsRead(req);
+    if (!this.#loopback) return false;
+    const access = this.#access.readAccess(req);
+    if (access === "other-origin") {
+      this.#logger.debug(
+        { fetchSite: req.headers["sec-fetch-site"], origin: req.headers.origin },
+        "refused the web view's session cookie on a request another origin sent",
+      );
+    }
+    return access === "granted";
   }
 
   /** Answers the request and returns true when it is refused or is the web view's; false: the router answers. */
