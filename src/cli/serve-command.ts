@@ -1,5 +1,6 @@
 import { EventsApiEmulator } from "../runtime/events-api-emulator.js";
 import { startLocalRun } from "../runtime/local-run.js";
+import { webViewLine } from "./web-view.js";
 
 export interface ServeCommandOptions {
   port: number;
@@ -33,6 +34,7 @@ export async function serveCommand(options: ServeCommandOptions): Promise<number
     `Events API emulator listening on ${emulator.url}\nAPI key: ${emulator.apiKey}\n` +
       `Try: GT_CLOUD_BASE_URL=${emulator.url} GT_CLOUD_API_KEY=<key> npx structure-run-events tail <run-id>\n`,
   );
+  process.stdout.write(webViewLine(emulator));
   await new Promise<void>((resolve) => {
     process.once("SIGINT", () => resolve());
     process.once("SIGTERM", () => resolve());
