@@ -6,6 +6,8 @@ import type { EventDetail } from "./wire.js";
 
 /** Row height in CSS pixels; style.css gives `.ev-row` exactly this height. */
 const ROW_HEIGHT = 28;
+/** The list's greatest height in CSS pixels (it is shorter when its rows need less). */
+const MAX_HEIGHT = 420;
 /** Rows drawn above and below the visible ones, so a scroll shows rows at once. */
 const OVERSCAN = 8;
 
@@ -102,7 +104,10 @@ export class EventsTable {
       this.#filter === "" ? `${total} event${total === 1 ? "" : "s"}` : `${rows.length} of ${total} events`,
     );
     this.#sizer.style.height = `${rows.length * ROW_HEIGHT}px`;
-    if (this.#follow) this.#viewport.scrollTop = this.#viewport.scrollHeight;
+    // As tall as its rows, up to a bit more than half the window: a short run leaves no empty box.
+    const height = Math.max(ROW_HEIGHT, Math.min(rows.length * ROW_HEIGHT, MAX_HEIGHT, window.innerHeight * 0.55));
+    this.#viewport.style.height = `${Math.round(height) + 2}px`;
+    if (this.#follow) this.#viewport.scrollTop = rows.length * ROW_HEIGHT;
     this.#draw();
   }
 
@@ -117,8 +122,12 @@ export class EventsTable {
   #draw(): void {
     const rows = this.#rows();
     const v = this.#viewport;
-    const first = Math.max(0, Math.floor(v.scrollTop / ROW_HEIGHT) - OVERSCAN);
-    const last = Math.min(rows.length, Math.ceil((v.scrollTop + v.clientHeight) / ROW_HEIGHT) + OVERSCAN);
+    // Clamped to what the rows can scroll to: right after the list shrinks (a filter), scrollTop may still hold
+    // the old position until the next layout.
+    const view = v.clientHeight;
+    const top = Math.min(v.scrollTop, Math.max(0, rows.length * ROW_HEIGHT - view));
+    const first = Math.max(0, Math.floor(top / ROW_HEIGHT) - OVERSCAN);
+    const last = Math.min(rows.length, Math.ceil((top + view) / ROW_HEIGHT) + OVERSCAN);
     const key = `${this.#filter}|${first}|${last}|${rows.length}|${this.#active}`;
     if (key === this.#drawn) return;
     this.#drawn = key;

@@ -59,6 +59,7 @@ export class RunView {
   #tick: number | undefined;
   #run: RunResource | undefined;
   #destroyed = false;
+  #reloaded = false;
 
   readonly #badge = h("span", { class: "badge-slot", role: "status", "aria-live": "polite" });
   readonly #facts = {
@@ -191,7 +192,11 @@ export class RunView {
     const changes = this.#model.takeChanges();
     this.#apply(changes);
     if (problems > 0) setText(this.#notes, `${problems} event(s) could not be read.`);
-    if (this.#model.ended && this.#run !== undefined && this.#run.completed_at === null) void this.#loadRun();
+    // The run's final resource (completed_at, status_detail, an output that came without its event).
+    if (this.#model.ended && !this.#reloaded) {
+      this.#reloaded = true;
+      void this.#loadRun();
+    }
     if (batch.length > 0) {
       const detail = { events: this.#model.events.length, ended: this.#model.ended };
       requestAnimationFrame(() => {
