@@ -106,7 +106,8 @@ export class WebFront {
     if (!(await this.#assets.built())) return this.#message(res, MESSAGE_PAGES.notBuilt);
     if (this.#access.hasSession(req)) return sendHtml(res, 200, APP_SHELL);
     const token = query.get("token");
-    if (token === null) return this.#message(res, MESSAGE_PAGES.noToken);
+    // A HEAD (a link checker, a preview) never spends a token: only the browser that opens the link does.
+    if (token === null || req.method === "HEAD") return this.#message(res, MESSAGE_PAGES.noToken);
     const exchanged = this.#access.exchange(token);
     if (!exchanged.ok) {
       return this.#message(res, exchanged.reason === "used" ? MESSAGE_PAGES.usedToken : MESSAGE_PAGES.unknownToken);

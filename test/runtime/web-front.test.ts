@@ -106,6 +106,15 @@ describe("web view: the one-time token", () => {
     }
   });
 
+  it("a HEAD request does not spend the token", async () => {
+    const emulator = await startEmulator();
+    const token = tokenOf(emulator.webViewUrl() ?? "");
+    const head = await raw(emulator, `/?token=${token}`, {}, "HEAD");
+    expect(head.status).toBe(401);
+    expect(head.headers["set-cookie"]).toBeUndefined();
+    expect((await raw(emulator, `/?token=${token}`)).status).toBe(200);
+  });
+
   it("with a live session the page opens without a token, and a token is not spent on it", async () => {
     const emulator = await startEmulator();
     const cookie = await session(emulator);
