@@ -3,17 +3,11 @@ import { jsonBlock, renderArtifact } from "./artifact-view.js";
 import { h, replace, setText } from "./dom.js";
 import { EventsTable } from "./events-table.js";
 import { between, clip, clockTime, dateTime, duration } from "./format.js";
+import { RENDER_MEASURE } from "./render-measure.js";
 import { type FollowState, RunFollower } from "./run-follower.js";
 import { type Changes, type Prompt, RunModel, type ToolCall } from "./run-model.js";
 import { statusBadge } from "./status-badge.js";
 import type { EventDetail, RunResource } from "./wire.js";
-
-/**
- * User Timing measure the page records after each render of new events: from the arrival of the newest event in
- * the batch to the next frame (the batch is on screen). Its `detail` says how many events are shown and whether
- * the run has ended; it is how a test (or DevTools' performance panel) sees the time a run takes to render.
- */
-export const RENDER_MEASURE = "sre:events-rendered";
 
 const FOLLOW_LABELS: Record<FollowState, string> = {
   loading: "loading…",
@@ -60,6 +54,7 @@ export class RunView {
   #run: RunResource | undefined;
   #destroyed = false;
   #reloaded = false;
+  #unreadable = 0;
 
   readonly #badge = h("span", { class: "badge-slot", role: "status", "aria-live": "polite" });
   readonly #facts = {
@@ -181,17 +176,21 @@ export class RunView {
     this.#frame = 0;
     const batch = this.#queue.splice(0);
     const arrivedAt = this.#newestArrival;
-    let problems = 0;
     for (const event of batch) {
       try {
         this.#model.apply(event);
       } catch {
-        problems++;
+        this.#unreadable++;
       }
     }
-    const changes = this.#model.takeChanges();
-    this.#apply(changes);
-    if (problems > 0) setText(this.#notes, `${problems} event(s) could not be read.`);
+    try {
+      this.#apply(this.#model.takeChanges());
+    } catch (err) {
+      // One event the page cannot show must not stop it showing the rest.
+      this.#unreadable++;
+      console.error("the web view could not render an event", err);
+    }
+    this.#renderNotes();
     // The run's final resource (completed_at, status_detail, an output that came without its event).
     if (this.#model.ended && !this.#reloaded) {
       this.#reloaded = true;
@@ -217,12 +216,17 @@ export class RunView {
     if (changes.custom) this.#renderCustom();
     if (changes.added > 0) this.#table.update();
     this.#renderFacts();
-    if (this.#model.duplicates > 0) {
-      setText(
-        this.#notes,
-        `${this.#model.duplicates} duplicate deliver${this.#model.duplicates === 1 ? "y" : "ies"} (same event id) not shown.`,
-      );
-    }
+  }
+
+  #renderNotes(): void {
+    const { duplicates } = this.#model;
+    const notes = [
+      duplicates > 0
+        ? `${duplicates} duplicate deliver${duplicates === 1 ? "y" : "ies"} (same event id) not shown.`
+        : "",
+      this.#unreadable > 0 ? `${this.#unreadable} event(s) could not be shown.` : "",
+    ];
+    setText(this.#notes, notes.filter((n) => n !== "").join(" "));
   }
 
   #state(state: FollowState): void {

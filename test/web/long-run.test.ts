@@ -2,6 +2,7 @@
 // with the User Timing measure it records after each render), with the raw table virtualised.
 import type { Page } from "playwright-core";
 import { afterEach, describe, expect, it } from "vitest";
+import { RENDER_MEASURE } from "../../src/web/render-measure.js";
 import { startEmulator } from "../runtime/emulator-harness.js";
 import { launchChromium, newContext, pageErrors } from "./browser.js";
 import { artifact, completeRun, type Envelope, event, post, startRun } from "./run-events.js";
@@ -12,8 +13,6 @@ afterEach(() => {
 
 const USER_EVENTS = 10_000;
 const BATCH = 500;
-/** RENDER_MEASURE in src/web/run-view.ts. */
-const MEASURE = "sre:events-rendered";
 
 /** 10,000 USER events as an agent streams them: prompts of text chunks, tool calls, progress events, a finish. */
 function agentEvents(): Envelope[] {
@@ -47,7 +46,7 @@ async function finalMeasure(page: Page, total: number): Promise<Measure> {
     .poll(
       async () => {
         const entries = (await page.evaluate(
-          `performance.getEntriesByName(${JSON.stringify(MEASURE)}).map((m) => ({ duration: m.duration, detail: m.detail }))`,
+          `performance.getEntriesByName(${JSON.stringify(RENDER_MEASURE)}).map((m) => ({ duration: m.duration, detail: m.detail }))`,
         )) as Measure[];
         measure = entries.at(-1);
         return measure?.detail.ended === true && measure.detail.events === total;
