@@ -4,7 +4,7 @@ import { UsageError } from "./usage-error.js";
 export const USAGE = `Usage: structure-run-events <command> [options]
 
 Commands:
-  run [--port N] [--json] [--events-file F] [--structure-id ID] -- <command> [args...]
+  run [--port N] [--json] [--web] [--events-file F] [--structure-id ID] -- <command> [args...]
         Run a command as a structure against a local Events API emulator and show its events live.
         Exits with the structure's exit code.
   serve [--port N] [--host H] [--events-file F] [--api-key-file F] [-- <command> [args...]]
@@ -18,6 +18,7 @@ Options:
   --port N          port to listen on (default: any free port for run, 8080 for serve)
   --host H          address to bind (default 127.0.0.1)
   --json            one JSON line per event (EventDetail) on stdout, nothing else
+  --web             (run) print a link to the run in the web view, and keep it up after the run until Ctrl-C
   --events-file F   also append every event as NDJSON to F
   --api-key-file F  read the API key from file F ("-": standard input); keys never go in argv,
                     where ps shows them
@@ -27,7 +28,16 @@ Options:
 export type Command =
   | { name: "help" }
   | { name: "version" }
-  | { name: "run"; port: number; json: boolean; eventsFile?: string; structureId?: string; command: string[] }
+  | {
+      name: "run";
+      port: number;
+      json: boolean;
+      /** --web: print the run's web view link, keep the emulator up after the run (present only when given). */
+      web?: true;
+      eventsFile?: string;
+      structureId?: string;
+      command: string[];
+    }
   | { name: "serve"; port: number; host: string; eventsFile?: string; apiKeyFile?: string; command: string[] }
   | { name: "tail"; runId: string; baseUrl?: string; apiKeyFile?: string; offset: number; json: boolean };
 
@@ -47,6 +57,7 @@ export function parseCommand(argv: readonly string[]): Command {
       const { values } = parse(own, {
         port: { type: "string" },
         json: { type: "boolean" },
+        web: { type: "boolean" },
         "events-file": { type: "string" },
         "structure-id": { type: "string" },
       });
@@ -55,6 +66,7 @@ export function parseCommand(argv: readonly string[]): Command {
         name,
         port: port(values.port, 0),
         json: values.json === true,
+        ...(values.web === true ? { web: true as const } : {}),
         command,
         ...optional("eventsFile", values["events-file"]),
         ...optional("structureId", values["structure-id"]),

@@ -1,10 +1,13 @@
 import { EventsApiEmulator } from "../runtime/events-api-emulator.js";
 import { startLocalRun } from "../runtime/local-run.js";
 import { LiveView } from "./live-view.js";
+import { nextInterrupt, webViewLine } from "./web-view.js";
 
 export interface RunCommandOptions {
   port: number;
   json: boolean;
+  /** Print a link to the run's web view, and keep the emulator up after the run until Ctrl-C. */
+  web?: boolean;
   eventsFile?: string;
   structureId?: string;
   command: string[];
@@ -34,12 +37,18 @@ export async function runCommand(options: RunCommandOptions): Promise<number> {
     stderr: (chunk) => view.aside(chunk),
     ...(options.structureId === undefined ? {} : { structureId: options.structureId }),
   });
+  // On stderr: with --json, stdout holds events only.
+  if (options.web === true) process.stderr.write(webViewLine(emulator, local.run.structure_run_id));
   const onSignal = (signal: (typeof FORWARDED_SIGNALS)[number]): void => local.cancel(signal);
   for (const signal of FORWARDED_SIGNALS) process.on(signal, onSignal);
   try {
     const result = await local.done;
     view.summary({ output: emulator.getRun(result.run.structure_run_id)?.output ?? null });
     await view.drained();
+    if (options.web === true) {
+      process.stderr.write(`Run ended: ${result.status}. The web view stays up at ${emulator.url}/ until Ctrl-C.\n`);
+      await nextInterrupt();
+    }
     return result.exitCode;
   } finally {
     for (const signal of FORWARDED_SIGNALS) process.off(signal, onSignal);

@@ -2,6 +2,7 @@ import { EventsApiEmulator } from "../runtime/events-api-emulator.js";
 import { EMULATOR_API_KEY_ENV } from "../runtime/events-api-emulator-options.js";
 import { type LocalRun, startLocalRun } from "../runtime/local-run.js";
 import { readApiKeyFile } from "./api-key-file.js";
+import { webViewLine } from "./web-view.js";
 
 export interface ServeCommandOptions {
   port: number;
@@ -65,6 +66,7 @@ export async function serveCommand(
       `Try: GT_CLOUD_BASE_URL=${emulator.url} GT_CLOUD_API_KEY=<key> npx structure-run-events tail <run-id>\n`,
   );
   let onSignal: ((signal: (typeof STOP_SIGNALS)[number]) => void) | undefined;
+  process.stdout.write(webViewLine(emulator));
   await new Promise<void>((resolve) => {
     onSignal = (signal) => {
       stopping ??= signal;

@@ -12,6 +12,7 @@ import { EmulatorStateError } from "./runtime-errors.js";
 import type { EventStream } from "./sse.js";
 import type { CreateRunOptions, StructureRun } from "./structure-run.js";
 import type { SystemEventPayload } from "./system-events.js";
+import { WebFront } from "./web-front.js";
 
 /** How long close() lets open event streams flush their end before it destroys every socket. */
 const STREAM_END_GRACE_MS = 100;
@@ -35,6 +36,8 @@ export class EventsApiEmulator {
   readonly #logger: Logger;
   readonly #store: RunStore;
   readonly #streams = new Set<EventStream>();
+  /** The Host guard and the web view (web-front.ts), in front of the router. */
+  readonly #web: WebFront;
   #server: Server | undefined;
   #eventLog: NdjsonEventLog | undefined;
   #url: string | undefined;
@@ -46,6 +49,7 @@ export class EventsApiEmulator {
     this.#logger = this.#options.logger;
     this.apiKey = this.#options.apiKey;
     this.#store = new RunStore({ onStored: (event) => this.#notify(event.detail) });
+    this.#web = new WebFront(this.#logger);
   }
 
   /** `http://127.0.0.1:PORT` once started. Throws `EmulatorStateError` before `start()` has resolved. */
@@ -61,6 +65,15 @@ export class EventsApiEmulator {
     }
     this.#started ??= this.#listen();
     return this.#started;
+  }
+
+  /**
+   * A link to the web view of this emulator's runs with a fresh one-time token (each call mints one); with
+   * `runId`, the link opens that run. Undefined when bound to a non-loopback address: the page is only served on
+   * loopback. Throws `EmulatorStateError` before `start()` has resolved.
+   */
+  webViewUrl(runId?: string): string | undefined {
+    return this.#web.link(this.url, runId);
   }
 
   /** Creates a run in-process (status QUEUED) with its own key. Nothing is started: the caller runs the structure. */
@@ -119,6 +132,7 @@ export class EventsApiEmulator {
       logger: this.#logger,
       streams: this.#streams,
       runCreated: (run) => this.#runCreated(run),
+      webSession: (req) => this.#web.allowsRead(req),
     });
     const server = createServer(
       {
@@ -130,6 +144,7 @@ export class EventsApiEmulator {
         connectionsCheckingInterval: Math.max(50, Math.min(1_000, Math.floor(o.headersTimeoutMs / 4))),
       },
       (req, res) => {
+        if (this.#web.intercept(req, res)) return;
         void router.handle(req, res);
       },
     );
@@ -149,6 +164,7 @@ export class EventsApiEmulator {
     }
     server.on("error", (err) => this.#logger.error({ err }, "events API emulator server error"));
     const address = server.address() as AddressInfo;
+    this.#web.listening(address.address, address.port);
     const hostPart = address.family === "IPv6" ? `[${address.address}]` : address.address;
     this.#url = `http://${hostPart}:${address.port}`;
     this.#logger.info({ url: this.#url }, "events API emulator listening");

@@ -9,6 +9,7 @@ import { EVENTS_PAGE_DEFAULT_LIMIT, EVENTS_PAGE_MAX_LIMIT, MAX_JSON_DEPTH } from
 import { exceedsJsonDepth } from "./json-depth.js";
 import { readBody } from "./request-body.js";
 import type { RunStore } from "./run-store.js";
+import { sendRunsPage } from "./runs-page.js";
 import { RunStateError } from "./runtime-errors.js";
 import { EVENT_STREAM_HEADERS, EventStream } from "./sse.js";
 import type { StructureRun } from "./structure-run.js";
@@ -27,8 +28,8 @@ export interface RouterContext {
   readonly streams: Set<EventStream>;
   /** Called for a run created over HTTP. */
   runCreated(run: StructureRun): void;
-  /** Answers requests outside `/api/` (e.g. a page); without it they get the 404 error answer. */
-  readonly fallback?: (req: IncomingMessage, res: ServerResponse) => void | Promise<void>;
+  /** Does the request carry the web view's session cookie, good for reading (web-front.ts)? */
+  webSession?(req: IncomingMessage): boolean;
 }
 
 type Principal = { kind: "master" } | { kind: "run"; runId: string };
@@ -87,10 +88,6 @@ export class EventsApiRouter {
   async #route(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = new URL(req.url ?? "/", "http://emulator.invalid");
     const method = req.method ?? "GET";
-    if (this.#ctx.fallback !== undefined && !url.pathname.startsWith("/api/")) {
-      await this.#ctx.fallback(req, res);
-      return;
-    }
     const matched = this.#routes
       .map((route) => ({ route, match: route.pattern.exec(url.pathname) }))
       .find((m) => m.match !== null);
@@ -127,6 +124,16 @@ export class EventsApiRouter {
       handle: (r) => sendJson(r.res, 200, this.#ctx.store.resource(this.#authorizeRun(r.req, r.id))),
     },
     {
+      pattern: /^\/api\/structure-runs\/?$/,
+      methods: ["GET"],
+      handle: (r) => {
+        if (this.#authenticate(r.req).kind !== "master") {
+          throw new ApiError(403, "forbidden", "listing runs needs the emulator's master key, not a run key");
+        }
+        sendRunsPage(r.req, r.res, this.#ctx.store, r.query);
+      },
+    },
+    {
       pattern: /^\/api\/structures\/([^/]+)\/runs\/?$/,
       methods: ["POST"],
       handle: async (r) => {
@@ -140,6 +147,8 @@ export class EventsApiRouter {
 
   #authenticate(req: IncomingMessage): Principal {
     const presented = bearerKey(req);
+    // The web view's page reads with its session cookie (GET only), as the master key would.
+    if (presented.kind === "missing" && this.#ctx.webSession?.(req) === true) return { kind: "master" };
     if (presented.kind === "missing") {
       throw new ApiError(401, "unauthorized", "missing API key: send the header Authorization: Bearer <api key>", {
         headers: { "www-authenticate": "Bearer" },

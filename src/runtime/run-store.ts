@@ -81,6 +81,11 @@ export class RunStore {
     return this.#snapshot(record);
   }
 
+  /** Every run's id, in creation order. */
+  runIds(): string[] {
+    return [...this.#runs.keys()];
+  }
+
   has(runId: string): boolean {
     return this.#runs.has(runId);
   }

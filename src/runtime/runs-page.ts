@@ -1,0 +1,50 @@
+import { createHash } from "node:crypto";
+import type { IncomingMessage, ServerResponse } from "node:http";
+import { ApiError } from "./api-error.js";
+import type { RunStore } from "./run-store.js";
+
+/** `GET /api/structure-runs` paging: `limit` when none is given, and the most one page holds. */
+export const RUNS_PAGE_DEFAULT_LIMIT = 100;
+export const RUNS_PAGE_MAX_LIMIT = 1000;
+
+/**
+ * `GET /api/structure-runs?offset&limit`: the emulator's runs, newest first, as run resources, paged like the
+ * events route: `{"structure_runs": [...], "count", "limit", "offset", "next_offset", "total_count"}`.
+ *
+ * The answer carries an `ETag`; a request whose `If-None-Match` matches gets 304 and no body. The web view polls
+ * this route for its runs list, and a run's resource changes a handful of times in its life (created, each
+ * status, its output), so nearly every poll is a 304 whatever the size of the runs' outputs.
+ */
+export function sendRunsPage(req: IncomingMessage, res: ServerResponse, store: RunStore, query: URLSearchParams): void {
+  const offset = nonNegative(query, "offset", 0);
+  const limit = Math.min(nonNegative(query, "limit", RUNS_PAGE_DEFAULT_LIMIT), RUNS_PAGE_MAX_LIMIT);
+  const ids = store.runIds().reverse();
+  const runs = ids.slice(offset, offset + limit).map((id) => store.resource(id));
+  const json =
+    `{"structure_runs":${JSON.stringify(runs)},"count":${runs.length},"limit":${limit},"offset":${offset},` +
+    `"next_offset":${offset + runs.length},"total_count":${ids.length}}`;
+  const etag = `"${createHash("sha256").update(json).digest("base64url").slice(0, 27)}"`;
+  if (req.headers["if-none-match"] === etag) {
+    res.writeHead(304, { etag, "cache-control": "no-cache" });
+    res.end();
+    return;
+  }
+  res.writeHead(200, {
+    "content-type": "application/json; charset=utf-8",
+    "content-length": Buffer.byteLength(json),
+    etag,
+    "cache-control": "no-cache",
+  });
+  res.end(json);
+}
+
+function nonNegative(query: URLSearchParams, name: string, fallback: number): number {
+  const raw = query.get(name);
+  if (raw === null) return fallback;
+  if (!/^\d{1,15}$/.test(raw)) {
+    throw new ApiError(400, "invalid_query", `query parameter ${name} must be a non-negative integer`, {
+      issues: [{ path: [name], message: `expected a non-negative integer, received "${raw.slice(0, 40)}"` }],
+    });
+  }
+  return Number(raw);
+}
