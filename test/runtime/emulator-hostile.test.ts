@@ -244,7 +244,7 @@ describe("request bodies and headers are bounded in bytes held and in time", () 
     const reading = readAll(socket);
     const body = `[${envelopeJson("A", hexId(1))}]`;
     socket.write(
-      `POST ${eventsPath(run.structure_run_id)} HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${run.apiKey}\r\n` +
+      `POST ${eventsPath(run.structure_run_id)} HTTP/1.1\r\nHost: localhost\r\nAuthorization: Bearer ${run.apiKey}\r\n` +
         `Content-Type: application/json\r\nContent-Length: ${body.length}\r\n\r\n`,
     );
     let sent = 0;
@@ -267,7 +267,7 @@ describe("request bodies and headers are bounded in bytes held and in time", () 
     const emulator = await startEmulator({ headersTimeoutMs: 300 });
     const socket = await openSocket(emulator.url);
     const reading = readAll(socket);
-    const head = `GET /api/structure-runs/x HTTP/1.1\r\nHost: x\r\nX-Slow: ${"a".repeat(200)}\r\n\r\n`;
+    const head = `GET /api/structure-runs/x HTTP/1.1\r\nHost: localhost\r\nX-Slow: ${"a".repeat(200)}\r\n\r\n`;
     let sent = 0;
     const trickle = setInterval(() => {
       if (sent < head.length && !socket.destroyed) socket.write(head[sent++] ?? "");
@@ -288,7 +288,7 @@ describe("request bodies and headers are bounded in bytes held and in time", () 
     const run = emulator.createRun();
     const body = `[${envelopeJson("A", hexId(1), `,"pad":"${"x".repeat(maxBodyBytes - 200)}"`)}]`;
     const head = (length: string) =>
-      `POST ${eventsPath(run.structure_run_id)} HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${run.apiKey}\r\n` +
+      `POST ${eventsPath(run.structure_run_id)} HTTP/1.1\r\nHost: localhost\r\nAuthorization: Bearer ${run.apiKey}\r\n` +
       `Content-Type: application/json\r\n${length}\r\n`;
     // Two uploads declare a full body each and send half of it: they hold the whole budget.
     const holders = await Promise.all([openSocket(emulator.url), openSocket(emulator.url)]);
@@ -322,7 +322,7 @@ describe("event streams and readers that fall behind", () => {
     const run = emulator.createRun();
     const socket = await openSocket(emulator.url);
     socket.write(
-      `GET ${eventsPath(run.structure_run_id)}/stream HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${emulator.apiKey}\r\n\r\n`,
+      `GET ${eventsPath(run.structure_run_id)}/stream HTTP/1.1\r\nHost: localhost\r\nAuthorization: Bearer ${emulator.apiKey}\r\n\r\n`,
     );
     // Never reads: the socket's buffers fill, then the server's writes stop being accepted.
     socket.pause();
@@ -335,6 +335,8 @@ describe("event streams and readers that fall behind", () => {
     const seen = [...first.matchAll(/\nid: (\d+)\n/g), ...first.matchAll(/^id: (\d+)\n/gm)].map((m) => Number(m[1]));
     const ids = [...new Set(seen)].sort((a, b) => a - b);
     const stored = total * batch.length;
+    expect(first).toMatch(/^HTTP\/1\.1 200 /);
+    expect(ids.length).toBeGreaterThan(0);
     expect(ids.length).toBeLessThan(stored);
     // Resume from the last id seen, as an EventSource would, and read to the run's end.
     complete(emulator, run);

@@ -38,10 +38,17 @@ async function peakRss(readers: number): Promise<{ peak: number; posted: number 
   for (let i = 0; i < readers; i++) {
     const socket = await openSocket(url);
     socket.write(
-      `GET /api/structure-runs/${runId}/events/stream HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${masterKey}\r\n\r\n`,
+      `GET /api/structure-runs/${runId}/events/stream HTTP/1.1\r\nHost: localhost\r\nAuthorization: Bearer ${masterKey}\r\n\r\n`,
     );
-    socket.pause();
     socket.on("error", () => undefined);
+    // The stream must really be open (a refused reader would make the measurement vacuous); then it stops reading.
+    const head = await within(
+      10_000,
+      new Promise<string>((resolve) => socket.once("data", (c: Buffer) => resolve(c.toString("latin1")))),
+      "the stream's response head",
+    );
+    expect(head).toMatch(/^HTTP\/1\.1 200 /);
+    socket.pause();
     sockets.push(socket);
   }
   const body = `[${Array.from(
