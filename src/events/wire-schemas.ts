@@ -1,6 +1,6 @@
 import * as z from "zod";
 
-// The Events API's own shapes (DESIGN §1): the POST envelope, the EventDetail a reader gets back,
+// The Events API's own shapes (docs/wire-format.md): the POST envelope, the EventDetail a reader gets back,
 // and the SYSTEM events of a run's lifecycle.
 
 /** One element of the JSON array POSTed to `/api/structure-runs/{id}/events`. */
