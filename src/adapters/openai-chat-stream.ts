@@ -45,8 +45,7 @@ export class ChatCompletionStream {
   #onDelta(delta: ChatCompletionChunk.Choice.Delta): void {
     const content: unknown = delta.content;
     if (typeof content === "string") {
-      // Griptape publishes even the empty content of the first chunk; an empty token shows nothing, so it is left out.
-      if (content !== "") this.#steps.text(content, 0);
+      this.#steps.text(content, 0);
     } else if (content !== undefined && content !== null) {
       throw invalidPart(SDK, `delta.content must be a string, got ${describe(content)}`);
     }

@@ -35,7 +35,7 @@ export class ResponsesStream {
         const index = requireIndex(event.output_index, "output_index", SDK);
         const delta = requireString(event.delta, "delta", SDK);
         steps.ensureOpen();
-        if (delta !== "") steps.text(delta, index);
+        steps.text(delta, index);
         return;
       }
       case "response.reasoning_text.delta":

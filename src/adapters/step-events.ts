@@ -104,7 +104,9 @@ export class StepEvents {
     return index;
   }
 
+  /** A text delta. An empty one is left out: Python publishes the empty content of a first chunk, which shows nothing. */
   text(token: string, index: number): void {
+    if (token === "") return;
     this.#text += token;
     this.#publish({ type: "TextChunkEvent", token, index });
   }

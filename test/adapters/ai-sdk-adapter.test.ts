@@ -200,12 +200,12 @@ describe("publishAiSdkStream: a two-step tool loop", () => {
 describe("publishAiSdkStream: text only", () => {
   it("publishes one prompt with its text chunks and resolves with the text and usage", async () => {
     const recorder = new Recorder();
-    const model = scriptedModel([...text("t1", "Hel", "lo"), finish("stop", 7, 2)]);
-    const summary = await publishAiSdkStream(streamText({ model, prompt: "Hi" }), recorder.publishEvent, {
-      model,
-      prompt: "Hi",
-    });
+    const model = scriptedModel([...text("t1", "", "Hel", "lo"), finish("stop", 7, 2)]);
+    const result = streamText({ model, prompt: "Hi" });
+    const summary = await publishAiSdkStream(result, recorder.publishEvent, { model, prompt: "Hi" });
     expect(summary).toEqual({ text: "Hello", usage: { inputTokens: 7, outputTokens: 2 } });
+    // fullStream tees: the result's own promises still resolve after the adapter read the stream.
+    expect(await result.text).toBe("Hello");
     expect(recorder.events.map(brief)).toEqual([
       ["StartPromptEvent", "gpt-4.1", [["user", "Hi"]]],
       ["TextChunkEvent", 0, "Hel"],

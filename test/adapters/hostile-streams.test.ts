@@ -93,7 +93,7 @@ describe("publishAiSdkStream: any sequence of parts", () => {
         if (firstJunk >= 0) expect(thrown).toBeInstanceOf(StructureRunEventsError);
         const expectedTokens = read
           .map((g) => g.part as { type: string; text?: string })
-          .filter((p) => p.type === "text-delta")
+          .filter((p) => p.type === "text-delta" && p.text !== "")
           .map((p) => p.text);
         const events = recorder.events;
         expect(events.filter((e) => e.type === "TextChunkEvent").map((e) => e.token)).toEqual(expectedTokens);
