@@ -1,7 +1,6 @@
 import { artifactText, safeJson, toolOutputArtifact } from "./action-artifacts.js";
 import { publishActionsSubtask, type ToolOutcome } from "./actions-subtask.js";
-import type { PromptMessage } from "./prompt-stack.js";
-import { promptStack } from "./prompt-stack.js";
+import { type PromptMessage, promptStack } from "./prompt-stack.js";
 import type { PublishEvent, StreamSummary, TokenUsage } from "./publish-event.js";
 import { splitToolName, toolActionDict } from "./tool-action.js";
 
