@@ -1,3 +1,4 @@
+import { benchAdapters } from "./adapters.bench.js";
 import { killChildren } from "./children.js";
 import { benchDelivery } from "./delivery.bench.js";
 import { benchExitLatency } from "./exit-latency.bench.js";
@@ -8,6 +9,7 @@ import { benchPublish } from "./publish.bench.js";
 const results: Record<string, boolean> = {};
 try {
   results.publish = benchPublish();
+  results.adapters = await benchAdapters();
   results.delivery = await benchDelivery();
   results.ingest = await benchIngest();
   results.memory = await benchMemory();

@@ -89,3 +89,37 @@ export class ListenerError extends StructureRunEventsError {
     this.eventId = eventId;
   }
 }
+
+/** Why an adapter refused a model stream (see docs/adapters.md). */
+export type ModelStreamErrorReason =
+  /** A part or chunk is not what the SDK's own types describe (not an object, a field of the wrong type). */
+  | "invalid_part"
+  /** The stream ended before the model said it had finished (no finish reason, no terminal event). */
+  | "truncated"
+  /** The model reported a failure inside the stream (an OpenAI `error` or `response.failed` event). */
+  | "model_error"
+  /** A tool result names a call the step did not make. */
+  | "unknown_tool_call";
+
+/**
+ * An adapter could not map a model stream to events. Everything already read was published first.
+ * Code `ERR_MODEL_STREAM`; `reason` says which problem.
+ */
+export class ModelStreamError extends StructureRunEventsError {
+  readonly reason: ModelStreamErrorReason;
+
+  constructor(reason: ModelStreamErrorReason, message: string, options?: { cause?: unknown }) {
+    super("ERR_MODEL_STREAM", message, options);
+    this.reason = reason;
+  }
+}
+
+/**
+ * The stream an adapter was reading was aborted (its `signal`, or the SDK reported an abort). What was read
+ * before was published first. Code `ERR_STREAM_ABORTED`; `cause` is the abort reason when there is one.
+ */
+export class StreamAbortedError extends StructureRunEventsError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super("ERR_STREAM_ABORTED", message, options);
+  }
+}

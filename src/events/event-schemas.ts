@@ -35,12 +35,14 @@ const strings = z.array(z.string());
 const chunkIndex = z.int().nonnegative().default(0);
 
 /** One of an actions subtask's tool calls, as the framework lists them (plain dicts in Python). */
+// The framework types `subtask_actions` as a list of plain dicts and writes each with its empty keys left out
+// (`ActionsSubtask.actions_to_dicts`): every key is optional, and nothing is filled in that Python would not write.
 export const SubtaskActionSchema = z
   .object({
-    tag: z.string(),
-    name: z.string(),
-    path: z.string().nullable().default(null),
-    input: JsonObjectSchema.default(() => ({})),
+    tag: z.string().optional(),
+    name: z.string().optional(),
+    path: z.string().nullable().optional(),
+    input: JsonObjectSchema.optional(),
   })
   .catchall(JsonValueSchema);
 

@@ -109,8 +109,9 @@ function quote(text: string): string {
   return clip(JSON.stringify(text));
 }
 
-function call(name: string, path: string | null): string {
-  return path === null ? name : `${name}.${path}`;
+function call(name: string | undefined, path: string | null | undefined): string {
+  // Python leaves out empty keys of an action (actions_to_dicts).
+  return path === null || path === undefined ? (name ?? "?") : `${name ?? "?"}.${path}`;
 }
 
 function clip(text: string): string {

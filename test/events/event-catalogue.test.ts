@@ -407,6 +407,17 @@ describe("artifacts as the framework writes them", () => {
       task_input: artifact,
       subtask_actions: [{ tag: "call_1", name: "Calculator", extra: true }],
     });
-    expect(event.subtask_actions).toEqual([{ tag: "call_1", name: "Calculator", path: null, input: {}, extra: true }]);
+    // Nothing filled in: Python's actions_to_dicts leaves out empty keys, and its reader takes any dict.
+    expect(event.subtask_actions).toEqual([{ tag: "call_1", name: "Calculator", extra: true }]);
+  });
+
+  it("a tool action with its empty keys left out, as the framework writes it, is accepted unchanged", () => {
+    const event = publish({
+      type: "FinishActionsSubtaskEvent",
+      task_id: "st1",
+      task_input: artifact,
+      subtask_actions: [{ input: { values: {} } }, { tag: "call_2", name: "Search" }],
+    });
+    expect(event.subtask_actions).toEqual([{ input: { values: {} } }, { tag: "call_2", name: "Search" }]);
   });
 });
