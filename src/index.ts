@@ -80,6 +80,8 @@ export {
   runStructure,
   type StructureContext,
   type StructureEntry,
+  type UndeliveredOutput,
+  type UndeliveredReason,
 } from "./run/run-structure.js";
 export { type ApiErrorBody, ApiErrorBodySchema, type ApiErrorCode } from "./runtime/api-error.js";
 export { formatIsoMicros, formatSystemTime } from "./runtime/clock.js";
