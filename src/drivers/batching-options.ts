@@ -89,7 +89,7 @@ export function resolveIntegerSetting(
     return parsed.data;
   }
   const name = tuningEnvName(key);
-  const value: unknown = env[name];
+  const value = readEnv(env, name);
   const raw = typeof value === "string" ? value.trim() : value;
   if (raw === undefined || raw === "") return undefined;
   // Number("") and Number("1e3") are numbers, "10ms" is not: only plain decimal integers are accepted.
@@ -107,4 +107,16 @@ function describe(schema: z.ZodType<number>): string {
     return `an integer from ${min} to ${max}`;
   }
   return min > 0 ? `an integer >= ${min}` : "a non-negative integer";
+}
+
+/**
+ * `env[name]`, read so that an environment object that throws (a Proxy) is a ConfigError naming the variable
+ * rather than an error of its own from deep inside the library.
+ */
+export function readEnv(env: Readonly<Record<string, string | undefined>>, name: string): unknown {
+  try {
+    return env[name];
+  } catch {
+    throw new ConfigError(name, `environment variable ${name} could not be read from the env option`);
+  }
 }

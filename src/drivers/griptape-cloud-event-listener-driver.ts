@@ -4,7 +4,7 @@ import { ConfigError } from "../errors.js";
 import { EventsApiSender } from "../http/events-api-sender.js";
 import { getDefaultLogger, type Logger, redactSecret, redactUrlCredentials } from "../logger.js";
 import { BatchingEventListenerDriver } from "./batching-event-listener-driver.js";
-import { type BatchingOptions, resolveBatchingOptions } from "./batching-options.js";
+import { type BatchingOptions, readEnv, resolveBatchingOptions } from "./batching-options.js";
 
 export const DEFAULT_BASE_URL = "https://cloud.griptape.ai";
 
@@ -80,7 +80,8 @@ function pick(
   env: Readonly<Record<string, string | undefined>>,
   variable: string,
 ): string | undefined {
-  const [value, source]: [unknown, string] = option !== undefined ? [option, optionName] : [env[variable], variable];
+  const [value, source]: [unknown, string] =
+    option !== undefined ? [option, optionName] : [readEnv(env, variable), variable];
   if (value === undefined || value === "") return undefined;
   // The value itself is never quoted: it may be the key.
   if (typeof value !== "string") throw new ConfigError(source, `${source} must be a string`);

@@ -3,7 +3,7 @@ import { EventBus, type EventListenerRegistration } from "../bus/event-bus.js";
 import { EventListener } from "../bus/event-listener.js";
 import { boundDelay } from "../delays.js";
 import { describeThrown } from "../describe-value.js";
-import { delaySetting, resolveIntegerSetting } from "../drivers/batching-options.js";
+import { delaySetting, readEnv, resolveIntegerSetting } from "../drivers/batching-options.js";
 import { type DeliveryReport, type EventListenerDriver, emptyReport } from "../drivers/event-listener-driver.js";
 import { GriptapeCloudEventListenerDriver } from "../drivers/griptape-cloud-event-listener-driver.js";
 import { PrettyPrintEventListenerDriver } from "../drivers/pretty-print-event-listener-driver.js";
@@ -362,7 +362,8 @@ export function runStructure<T>(
 }
 
 function defaultDriver(env: Readonly<Record<string, string | undefined>>, logger: Logger): EventListenerDriver {
-  if (env.GT_CLOUD_STRUCTURE_RUN_ID !== undefined && env.GT_CLOUD_STRUCTURE_RUN_ID !== "") {
+  const runId = readEnv(env, "GT_CLOUD_STRUCTURE_RUN_ID");
+  if (runId !== undefined && runId !== "") {
     return new GriptapeCloudEventListenerDriver({ env, logger });
   }
   return new PrettyPrintEventListenerDriver();

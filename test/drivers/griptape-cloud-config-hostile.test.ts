@@ -14,6 +14,7 @@ import {
   tuningEnvName,
 } from "../../src/index.js";
 import { captureLogger, FAST, Harness } from "../support/delivery-harness.js";
+import { throwingProxy, thrownValue } from "../support/hostile-values.js";
 
 const h = new Harness();
 afterEach(() => h.cleanup());
@@ -154,6 +155,59 @@ describe("delay settings are bounded (Node's timers overflow past 2^31-1 ms)", (
         },
       ),
       { numRuns: 400 },
+    );
+  });
+});
+
+describe("any value for any option or variable", () => {
+  const KEYS = [
+    "baseUrl",
+    "apiKey",
+    "structureRunId",
+    "maxBatchEvents",
+    "maxBatchBytes",
+    "maxQueueEvents",
+    "requestTimeoutMs",
+    "maxRetries",
+    "maxRetryAfterMs",
+    "shutdownTimeoutMs",
+  ] as const;
+
+  const CLOUD_VARIABLES: Partial<Record<string, string>> = {
+    baseUrl: "GT_CLOUD_BASE_URL",
+    apiKey: "GT_CLOUD_API_KEY",
+    structureRunId: "GT_CLOUD_STRUCTURE_RUN_ID",
+  };
+
+  it("either makes a driver or is a ConfigError, never another error (property)", () => {
+    fc.assert(
+      fc.property(
+        fc.constantFrom(...KEYS),
+        thrownValue,
+        fc.constantFrom("option", "variable", "env object" as const),
+        (key, make, where) => {
+          const value = make();
+          const base: Record<string, unknown> = {
+            structureRunId: "r",
+            apiKey: "k",
+            baseUrl: "http://127.0.0.1:9",
+            logger: captureLogger().logger,
+          };
+          const variable = CLOUD_VARIABLES[key] ?? tuningEnvName(key);
+          let options: Record<string, unknown>;
+          if (where === "option") options = { ...base, env: {}, [key]: value };
+          else if (where === "variable") {
+            delete base[key];
+            options = { ...base, env: { [variable]: value } };
+          } else options = { ...base, env: throwingProxy() };
+          try {
+            new GriptapeCloudEventListenerDriver(options as GriptapeCloudEventListenerDriverOptions);
+          } catch (error) {
+            expect(error).toBeInstanceOf(ConfigError);
+          }
+        },
+      ),
+      { numRuns: 500 },
     );
   });
 });
