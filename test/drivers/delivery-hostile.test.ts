@@ -142,7 +142,7 @@ describe("a transport that misbehaves never holds the driver past its deadlines"
     await waitFor(() => sends.length >= 3, 5000, "attempts to time out and be retried");
     const started = performance.now();
     expect(await driver.shutdown({ timeoutMs: 300 })).toEqual({ sent: 0, failed: 5, dropped: 0, pending: 0 });
-    expect(performance.now() - started).toBeLessThan(2000);
+    expect(performance.now() - started).toBeLessThan(3000);
     expect(driver.outputDelivery()).toBeUndefined();
   });
 
