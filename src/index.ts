@@ -25,7 +25,14 @@ export {
   type RequestDiagnostic,
   type RetryDiagnostic,
 } from "./drivers/delivery-diagnostics.js";
-export type { DeliveryReport, EventListenerDriver, FlushOptions } from "./drivers/event-listener-driver.js";
+export type {
+  DeliveryReport,
+  EventListenerDriver,
+  FailureReason,
+  FlushOptions,
+  LastAttempt,
+  OutputDelivery,
+} from "./drivers/event-listener-driver.js";
 export {
   DEFAULT_BASE_URL,
   GriptapeCloudEventListenerDriver,
@@ -99,8 +106,8 @@ export {
 } from "./events/prompt-stack.js";
 export { SerializedEvent } from "./events/serialized-event.js";
 export * from "./events/wire-schemas.js";
-export type { BatchSender, SendOutcome } from "./http/batch-sender.js";
-export type { Logger } from "./logger.js";
+export type { BatchSender, SendOutcome, SyncSendResult, TransportFailure } from "./http/batch-sender.js";
+export { LOG_FORMAT_ENV, type Logger } from "./logger.js";
 export {
   DEFAULT_RUN_OPTIONS,
   type RunEnd,
@@ -109,6 +116,8 @@ export {
   runStructure,
   type StructureContext,
   type StructureEntry,
+  type UndeliveredOutput,
+  type UndeliveredReason,
 } from "./run/run-structure.js";
 export { type ApiErrorBody, ApiErrorBodySchema, type ApiErrorCode } from "./runtime/api-error.js";
 export { formatIsoMicros, formatSystemTime } from "./runtime/clock.js";

@@ -1,3 +1,4 @@
+import { describeThrown } from "../describe-value.js";
 import {
   addReports,
   type DeliveryReport,
@@ -134,7 +135,12 @@ export class EventBus {
       result = listener.onEvent?.(snapshot.toEvent());
     } catch (error) {
       this.#report(
-        new ListenerError(`onEvent threw for ${snapshot.type}`, snapshot.type, snapshot.id, { cause: error }),
+        new ListenerError(
+          `onEvent threw for ${snapshot.type}: ${describeThrown(error).message}`,
+          snapshot.type,
+          snapshot.id,
+          { cause: error },
+        ),
       );
       return undefined;
     }
@@ -160,11 +166,24 @@ export class EventBus {
   }
 
   #report(error: ListenerError): void {
+    if (this.#onListenerError !== undefined) {
+      try {
+        this.#onListenerError(error);
+      } catch {
+        // An error handler that throws has nowhere left to report to; the publisher must not see it.
+      }
+      return;
+    }
+    const logger = this.#logger ?? getDefaultLogger();
     try {
-      if (this.#onListenerError !== undefined) this.#onListenerError(error);
-      else (this.#logger ?? getDefaultLogger()).error({ err: error }, error.message);
+      logger.error({ err: error }, error.message);
     } catch {
-      // An error handler that throws has nowhere left to report to; the publisher must not see it.
+      // Serialising the cause (a Proxy whose traps throw, a BigInt) broke the logger: the message alone, then.
+      try {
+        logger.error(error.message);
+      } catch {
+        // Nowhere left to report to.
+      }
     }
   }
 }

@@ -1,9 +1,11 @@
 import { setTimeout as sleep } from "node:timers/promises";
 import PQueue from "p-queue";
 import pRetry from "p-retry";
+import { boundDelay, MAX_TIMER_MS, timeoutOf } from "../delays.js";
+import { describeThrown } from "../describe-value.js";
 import type { SerializedEvent } from "../events/serialized-event.js";
-import type { BatchSender, SendOutcome } from "../http/batch-sender.js";
-import { backoffDelay } from "../http/retry-policy.js";
+import type { BatchSender, SendOutcome, SyncSendResult } from "../http/batch-sender.js";
+import { backoffDelay, classifyError } from "../http/retry-policy.js";
 import type { Logger } from "../logger.js";
 import type { Batch } from "./batch.js";
 import type { BatchingOptions } from "./batching-options.js";
@@ -15,7 +17,14 @@ import {
   requestChannel,
   retryChannel,
 } from "./delivery-diagnostics.js";
-import type { DeliveryReport, EventListenerDriver, FlushOptions } from "./event-listener-driver.js";
+import type {
+  DeliveryReport,
+  EventListenerDriver,
+  FailureReason,
+  FlushOptions,
+  LastAttempt,
+  OutputDelivery,
+} from "./event-listener-driver.js";
 import { EventQueue } from "./event-queue.js";
 
 /** A snapshot of a batching driver's counters since it was created. */
@@ -28,7 +37,18 @@ export interface DriverStats extends DeliveryReport {
   retries: number;
 }
 
-type Delivery = SendOutcome | { kind: "gave_up"; reason: "retries_exhausted" | "deadline"; message: string };
+type RetryOutcome = Extract<SendOutcome, { kind: "retry" }>;
+type Delivery =
+  | SendOutcome
+  | { kind: "gave_up"; reason: "retries_exhausted" | "deadline"; message: string; last?: LastAttempt };
+
+/** A batch in flight, and how many of its events are already counted (a 413 split settles it in parts). */
+interface InFlight {
+  readonly batch: Batch;
+  counted: number;
+  /** Given up on at the shutdown deadline: whatever its request does later is not counted again. */
+  abandoned: boolean;
+}
 
 // Bytes an envelope adds around the payload: {"payload":…,"timestamp":…,"type":…}, the comma between
 // envelopes, and the longest timestamp a double prints as. Counting it keeps batches under the byte cap.
@@ -37,8 +57,14 @@ const FINAL_EVENT_TYPE = "FinishStructureRunEvent";
 // Bytes a queued event costs beyond its text: the SerializedEvent object, the string's header, the queue slot
 // (measured: ~200 B per event on Node 20). Counting it makes maxQueueBytes bound memory, not just wire bytes.
 const QUEUED_EVENT_OVERHEAD = 192;
-/** setTimeout's largest delay (about 24.8 days). */
-const MAX_TIMER_MS = 2 ** 31 - 1;
+/**
+ * How long past its own deadline a sender's request (or a shutdown's close) may run before the driver stops
+ * waiting for it: the guarantee that nothing outlives a deadline must not rest on every transport honouring its
+ * abort signal.
+ */
+const TRANSPORT_GRACE_MS = 100;
+/** Consecutive failed attempts of a batch after which the driver says once that delivery is failing. */
+const WARN_AFTER_FAILED_ATTEMPTS = 2;
 
 /**
  * The envelope's timestamp as the payload already spells it. Events serialised by the bus start with
@@ -61,7 +87,7 @@ const TIMESTAMP_INFIX = '","timestamp":';
 
 /** A retryable outcome, thrown so that p-retry counts the attempt. */
 class RetryableOutcome extends Error {
-  constructor(readonly outcome: Extract<SendOutcome, { kind: "retry" }>) {
+  constructor(readonly outcome: RetryOutcome) {
     super(outcome.reason);
   }
 }
@@ -69,8 +95,10 @@ class RetryableOutcome extends Error {
 /** The shutdown deadline leaves no time for another attempt. */
 class DeadlineReached extends Error {}
 
+const SEND_OUTCOME_KINDS = new Set(["ok", "retry", "too_large", "rejected", "invalid_request"]);
+
 /**
- * The delivery engine (DESIGN §3): an ordered, bounded queue of serialised events, adaptive batches
+ * The delivery engine (see docs/delivery.md): an ordered, bounded queue of serialised events, adaptive batches
  * (what is queued goes at once when no request is in flight; while one is, events accumulate for the next),
  * retries with backoff and Retry-After, 413 splitting, and flush/shutdown under deadlines.
  * Subclasses give it a `BatchSender`.
@@ -82,7 +110,7 @@ export class BatchingEventListenerDriver implements EventListenerDriver {
   readonly #logger: Logger;
   readonly #queue: EventQueue;
   readonly #sendQueue: PQueue;
-  readonly #inFlight = new Set<Batch>();
+  readonly #inFlight = new Set<InFlight>();
   readonly #abort = new AbortController();
   readonly #typeJson = new Map<string, string>();
   readonly #logged = new Set<string>();
@@ -93,6 +121,13 @@ export class BatchingEventListenerDriver implements EventListenerDriver {
   #unauthorized = false;
   #deadline = Number.POSITIVE_INFINITY;
   #shutdown: Promise<DeliveryReport> | undefined;
+  /** Sequence number of the last FinishStructureRunEvent queued, and what became of it. */
+  #outputSeq: number | undefined;
+  #output: OutputDelivery | undefined;
+  /** Delivery is struggling and the user was told so (once); a later success says it recovered (once). */
+  #troubleWarned = false;
+  #recoveryLogged = false;
+  #deadlineFailures = 0;
   #sent = 0;
   #failed = 0;
   #dropped = 0;
@@ -115,20 +150,30 @@ export class BatchingEventListenerDriver implements EventListenerDriver {
   }
 
   publishEvent(event: SerializedEvent): void {
+    const isOutput = event.type === FINAL_EVENT_TYPE;
     if (this.#closed) {
+      if (isOutput) {
+        this.#output = { status: "failed", reason: "shut_down", message: "published after the driver was shut down" };
+      }
       this.#drop(1, "shut_down");
       return;
     }
     const size = this.#sizeOf(event);
     if (size + 2 > this.#options.maxBatchBytes) {
-      this.#logOnce("too_large", "error", `${event.type} is larger than maxBatchBytes and was dropped`);
+      const message = `${event.type} is larger than maxBatchBytes and was dropped`;
+      if (isOutput) this.#output = { status: "failed", reason: "too_large", message };
+      this.#logOnce("too_large", "error", message);
       this.#drop(1, "too_large");
       return;
     }
     // The final event carries the run's output: it is never dropped for space.
-    if (event.type !== FINAL_EVENT_TYPE && this.#isFull(size)) {
+    if (!isOutput && this.#isFull(size)) {
       this.#drop(1, "queue_full");
       return;
+    }
+    if (isOutput) {
+      this.#outputSeq = this.#queue.enqueued;
+      this.#output = { status: "pending" };
     }
     this.#queue.push(event, size);
     this.#schedule();
@@ -142,7 +187,7 @@ export class BatchingEventListenerDriver implements EventListenerDriver {
     const target = this.#queue.enqueued;
     if (this.#lowestUnsettled() < target) {
       this.#sendNow();
-      await this.#settled(target, options.timeoutMs);
+      await this.#settled(target, timeoutOf(options));
     }
     return this.#report();
   }
@@ -152,7 +197,7 @@ export class BatchingEventListenerDriver implements EventListenerDriver {
    * and closes connections. Idempotent: later calls return the first call's result.
    */
   shutdown(options: FlushOptions = {}): Promise<DeliveryReport> {
-    this.#shutdown ??= this.#drainAndClose(options.timeoutMs ?? this.#options.shutdownTimeoutMs);
+    this.#shutdown ??= this.#drainAndClose(timeoutOf(options) ?? this.#options.shutdownTimeoutMs);
     return this.#shutdown;
   }
 
@@ -164,22 +209,65 @@ export class BatchingEventListenerDriver implements EventListenerDriver {
   flushSync(options: FlushOptions = {}): DeliveryReport {
     this.#closed = true;
     this.#abort.abort();
-    const batches = [...this.#inFlight].sort((a, b) => a.firstSeq - b.firstSeq);
-    // Their async completion can no longer be counted on: the loop will not turn again.
+    const inFlight = [...this.#inFlight].sort((a, b) => a.batch.firstSeq - b.batch.firstSeq);
+    // Their async completion can no longer be counted on: the loop will not turn again. What a split batch
+    // already settled is counted; the whole batch is sent again.
     this.#inFlight.clear();
-    batches.push(...this.#queue.drain());
-    const timeoutMs = options.timeoutMs ?? this.#options.shutdownTimeoutMs;
-    const acknowledged =
-      this.#sender.sendSync?.(
-        batches.map((b) => b.body),
-        timeoutMs,
-      ) ?? 0;
+    for (const flight of inFlight) flight.abandoned = true;
+    const batches = [...inFlight.map((f) => f.batch), ...this.#queue.drain()];
+    const uncounted = [
+      ...inFlight.map((f) => f.batch.count - f.counted),
+      ...batches.slice(inFlight.length).map((b) => b.count),
+    ];
+    const timeoutMs = timeoutOf(options) ?? this.#options.shutdownTimeoutMs;
+    let result: SyncSendResult = { acknowledged: 0, failure: "this driver cannot deliver synchronously" };
+    if (batches.length > 0 && this.#sender.sendSync !== undefined) {
+      try {
+        const sent = this.#sender.sendSync(
+          batches.map((b) => b.body),
+          timeoutMs,
+        );
+        // A sender's answer is checked like any input: a malformed one counts as nothing acknowledged.
+        result = Number.isInteger(sent?.acknowledged)
+          ? sent
+          : { acknowledged: 0, failure: "the synchronous sender gave no count" };
+      } catch (error) {
+        result = { acknowledged: 0, failure: describeThrown(error).message };
+      }
+    }
+    const why = result.failure ?? "deadline";
+    const cannotConnect = result.code !== undefined && classifyError({ code: result.code }) === "connect";
+    const last: LastAttempt = {
+      reason: cannotConnect ? `cannot connect (${why})` : why,
+      ...(result.status === undefined ? {} : { status: result.status, transport: "http" as const }),
+      ...(cannotConnect ? { transport: "connect" as const } : {}),
+    };
+    let lost = 0;
     batches.forEach((batch, i) => {
-      if (i < acknowledged) this.#sent += batch.count;
-      else this.#fail(batch.count, "deadline", "not acknowledged before the process exited");
+      if (i < result.acknowledged) {
+        this.#countSent(batch, uncounted[i]!);
+        return;
+      }
+      lost += uncounted[i]!;
+      // The first batch not acknowledged got the answer; those after it were not tried (order is kept), so
+      // the same answer is why they were lost.
+      const status = result.status;
+      const reason: FailureReason = status === 401 || status === 403 ? "unauthorized" : "deadline";
+      this.#countFailed(batch, uncounted[i]!, reason, `not acknowledged before the process exited (${why})`, {
+        ...(status === undefined ? {} : { httpStatus: status }),
+        last,
+        quiet: true,
+      });
     });
+    // One line for the whole exit, with the count the report holds.
+    if (lost > 0) this.#logger.error(`${lost} event(s) not delivered before the process exited (${why})`);
     this.#wakeWaiters();
     return this.#report();
+  }
+
+  /** What became of the last FinishStructureRunEvent published here; undefined if none was. */
+  outputDelivery(): OutputDelivery | undefined {
+    return this.#output === undefined ? undefined : { ...this.#output };
   }
 
   stats(): DriverStats {
@@ -201,11 +289,34 @@ export class BatchingEventListenerDriver implements EventListenerDriver {
     if (timedOut) {
       // Past the deadline: stop retry waits and requests in flight, and give up on what never left.
       this.#abort.abort();
-      const rest = this.#queue.drain().reduce((n, batch) => n + batch.count, 0);
-      if (rest > 0) this.#fail(rest, "deadline", "shutdown deadline reached before these were sent");
-      await this.#sendQueue.onIdle();
+      for (const batch of this.#queue.drain()) {
+        this.#countFailed(batch, batch.count, "deadline", "shutdown deadline reached before these were sent");
+      }
+      // A transport that ignores the abort must not hold shutdown: what is still in flight is given up on.
+      await withinMs(this.#sendQueue.onIdle(), TRANSPORT_GRACE_MS);
+      for (const flight of this.#inFlight) {
+        flight.abandoned = true;
+        this.#countFailed(
+          flight.batch,
+          flight.batch.count - flight.counted,
+          "deadline",
+          "its request did not end at the shutdown deadline",
+        );
+      }
+      this.#inFlight.clear();
     }
-    await this.#sender.close(timedOut);
+    await withinMs(
+      Promise.resolve()
+        .then(() => this.#sender.close(timedOut))
+        .catch(() => {}),
+      TRANSPORT_GRACE_MS,
+    );
+    if (this.#deadlineFailures > 0) {
+      this.#logger.error(
+        `shutdown deadline (${timeoutMs} ms) reached: ${this.#deadlineFailures} event(s) not delivered`,
+      );
+    }
+    this.#wakeWaiters();
     return this.#report();
   }
 
@@ -247,7 +358,7 @@ export class BatchingEventListenerDriver implements EventListenerDriver {
     if (this.#scheduled || this.#queue.length === 0 || !this.#hasFreeSlot()) return;
     this.#scheduled = true;
     if (this.#options.lingerMs > 0 && !this.#queue.hasFullBatch && !this.#closed) {
-      this.#lingerTimer = setTimeout(() => this.#startBatches(), this.#options.lingerMs).unref();
+      this.#lingerTimer = setTimeout(() => this.#startBatches(), boundDelay(this.#options.lingerMs)).unref();
     } else {
       // Not sent synchronously: events published in the same tick go together in one batch.
       setImmediate(() => this.#startBatches());
@@ -272,15 +383,23 @@ export class BatchingEventListenerDriver implements EventListenerDriver {
     while (this.#hasFreeSlot()) {
       const batch = this.#queue.take();
       if (batch === undefined) return;
-      this.#inFlight.add(batch);
+      const flight: InFlight = { batch, counted: 0, abandoned: false };
+      this.#inFlight.add(flight);
       this.#sendQueue
-        .add(() => this.#deliver(batch))
+        .add(() => this.#deliver(flight, batch))
         .catch((error: unknown) => {
           // #deliver handles every outcome; reaching here is a bug, and it must not lose the count.
-          this.#fail(batch.count, "rejected", `internal error: ${String(error)}`);
+          this.#countFailed(
+            batch,
+            batch.count - flight.counted,
+            "rejected",
+            `internal error: ${describeThrown(error).message}`,
+            {},
+            flight,
+          );
         })
         .finally(() => {
-          this.#inFlight.delete(batch);
+          this.#inFlight.delete(flight);
           this.#wakeWaiters();
           // What accumulated while this batch was in flight goes now: waiting a tick, as a first publish
           // does to gather its siblings, would only let more publishing delay the request.
@@ -290,9 +409,17 @@ export class BatchingEventListenerDriver implements EventListenerDriver {
     }
   }
 
-  async #deliver(batch: Batch): Promise<void> {
+  /** Sends `batch` (the whole in-flight batch, or a part of it after a 413) and counts how it ended. */
+  async #deliver(flight: InFlight, batch: Batch): Promise<void> {
     if (this.#unauthorized) {
-      this.#fail(batch.count, "unauthorized", "not sent: the Events API refused the API key earlier");
+      this.#countFailed(
+        batch,
+        batch.count,
+        "unauthorized",
+        "not sent: the Events API refused the API key earlier",
+        {},
+        flight,
+      );
       return;
     }
     const { body } = batch;
@@ -304,55 +431,94 @@ export class BatchingEventListenerDriver implements EventListenerDriver {
         : await this.#sendWithRetries(batch, body);
     switch (outcome.kind) {
       case "ok":
-        this.#sent += batch.count;
+        this.#countSent(batch, batch.count, flight);
         return;
       case "too_large":
         if (batch.count === 1) {
           const why = outcome.status === 0 ? "is larger than maxBatchBytes" : `got HTTP ${outcome.status}`;
           const { type } = JSON.parse(batch.envelope(0)) as { type: string };
-          this.#fail(1, "too_large", `a single ${type} ${why}`);
+          this.#countFailed(
+            batch,
+            1,
+            "too_large",
+            `a single ${type} ${why}`,
+            outcome.status === 0 ? {} : { httpStatus: outcome.status },
+            flight,
+          );
           return;
         }
         // Halves, in order: the server's limit is unknown, so shrink until it accepts.
-        await this.#deliver(batch.slice(0, batch.count >> 1));
-        await this.#deliver(batch.slice(batch.count >> 1, batch.count));
+        await this.#deliver(flight, batch.slice(0, batch.count >> 1));
+        await this.#deliver(flight, batch.slice(batch.count >> 1, batch.count));
         return;
       case "rejected":
         if (outcome.status === 401 || outcome.status === 403) {
           // A refused key will not fix itself: stop sending rather than hammer the API with every batch.
           this.#unauthorized = true;
-          this.#fail(
+          this.#countFailed(
+            batch,
             batch.count,
             "unauthorized",
-            `the Events API refused the API key (HTTP ${outcome.status}); check GT_CLOUD_API_KEY. Nothing more will be sent`,
-            outcome.status,
+            `the Events API refused the API key (HTTP ${outcome.status}); check GT_CLOUD_API_KEY. Nothing more will be sent: every event from now on counts as failed`,
+            { httpStatus: outcome.status },
+            flight,
           );
           return;
         }
-        this.#fail(
+        this.#countFailed(
+          batch,
           batch.count,
           "rejected",
-          `the Events API rejected a batch with HTTP ${outcome.status}: ${outcome.message}`,
-          outcome.status,
+          `the Events API rejected a batch of ${batch.count} event(s) with HTTP ${outcome.status}: ${outcome.message}`,
+          { httpStatus: outcome.status },
+          flight,
+        );
+        return;
+      case "invalid_request":
+        this.#countFailed(
+          batch,
+          batch.count,
+          "invalid_request",
+          `the request could not be made, and would fail the same way again: ${outcome.reason}`,
+          {},
+          flight,
         );
         return;
       case "retry":
-      case "gave_up":
-        this.#fail(
+      case "gave_up": {
+        const gaveUp = outcome.kind === "gave_up" ? outcome : this.#exhausted(batch, lastAttemptOf(outcome));
+        const { last } = gaveUp;
+        this.#countFailed(
+          batch,
           batch.count,
-          outcome.kind === "gave_up" ? outcome.reason : "retries_exhausted",
-          outcome.kind === "gave_up" ? outcome.message : outcome.reason,
+          gaveUp.reason,
+          gaveUp.message,
+          last === undefined ? {} : { last },
+          flight,
         );
         return;
+      }
     }
   }
 
+  #exhausted(batch: Batch, last: LastAttempt | undefined): Extract<Delivery, { kind: "gave_up" }> {
+    return {
+      kind: "gave_up",
+      reason: "retries_exhausted",
+      message: `a batch of ${batch.count} event(s) was given up after ${this.#options.maxRetries} retries (last: ${last?.reason ?? "unknown"})`,
+      ...(last === undefined ? {} : { last }),
+    };
+  }
+
   async #sendWithRetries(batch: Batch, body: string): Promise<Delivery> {
+    // The last attempt that said something about the API (an abort by shutdown says nothing), for the report.
+    let last: LastAttempt | undefined;
     try {
       return await pRetry(
         async () => {
+          if (this.#abort.signal.aborted) throw new DeadlineReached("shutdown deadline reached before sending");
           const started = performance.now();
-          const outcome = await this.#sender.send(body, this.#abort.signal);
+          const outcome = await this.#attempt(body);
           this.#requests++;
           if (requestChannel.hasSubscribers) {
             requestChannel.publish({
@@ -363,34 +529,88 @@ export class BatchingEventListenerDriver implements EventListenerDriver {
               durationMs: performance.now() - started,
             });
           }
-          if (outcome.kind === "retry") throw new RetryableOutcome(outcome);
+          if (outcome.kind === "retry") {
+            if (outcome.transport !== "aborted") last = lastAttemptOf(outcome);
+            throw new RetryableOutcome(outcome);
+          }
+          if (outcome.kind === "ok") this.#recovered();
           return outcome;
         },
         {
           retries: this.#options.maxRetries,
           // p-retry counts attempts; the waits are ours (full jitter, Retry-After, the shutdown deadline).
           minTimeout: 0,
+          // Only a retryable outcome is tried again: the deadline (or a bug) ends the batch at once.
+          shouldRetry: ({ error }) => error instanceof RetryableOutcome,
           onFailedAttempt: async ({ error, attemptNumber, retriesLeft }) => {
-            if (!(error instanceof RetryableOutcome) || retriesLeft === 0) return;
+            if (!(error instanceof RetryableOutcome)) return;
+            if (attemptNumber >= WARN_AFTER_FAILED_ATTEMPTS) this.#warnTrouble(error.outcome);
+            if (retriesLeft === 0) return;
             await this.#waitBeforeRetry(error.outcome, attemptNumber, batch.count);
           },
         },
       );
     } catch (error) {
-      if (error instanceof RetryableOutcome) {
-        return { kind: "gave_up", reason: "retries_exhausted", message: `gave up after retries: ${error.message}` };
-      }
-      if (error instanceof DeadlineReached) return { kind: "gave_up", reason: "deadline", message: error.message };
-      return { kind: "gave_up", reason: "retries_exhausted", message: String(error) };
+      if (error instanceof RetryableOutcome) return this.#exhausted(batch, last);
+      const message =
+        last === undefined
+          ? "no answer from the Events API before the shutdown deadline"
+          : `shutdown deadline reached while retrying (last: ${last.reason})`;
+      if (error instanceof DeadlineReached)
+        return { kind: "gave_up", reason: "deadline", message, ...(last ? { last } : {}) };
+      return {
+        kind: "gave_up",
+        reason: "retries_exhausted",
+        message: `internal error: ${describeThrown(error).message}`,
+        ...(last ? { last } : {}),
+      };
     }
   }
 
-  async #waitBeforeRetry(outcome: RetryableOutcome["outcome"], attempt: number, events: number): Promise<void> {
+  /**
+   * One request, bounded whatever the sender does: it is given up on at `requestTimeoutMs` (plus a grace for
+   * the sender's own timeout to win) or at once when the shutdown deadline aborts it. A sender that throws or
+   * returns something that is not an outcome is a failed attempt, never an exception in the driver.
+   */
+  #attempt(body: string): Promise<SendOutcome> {
+    const signal = this.#abort.signal;
+    let timer: NodeJS.Timeout | undefined;
+    let onAbort: (() => void) | undefined;
+    const bound = new Promise<SendOutcome>((resolve) => {
+      const limitMs = this.#options.requestTimeoutMs;
+      timer = setTimeout(
+        () => resolve({ kind: "retry", reason: `no response within ${limitMs} ms`, transport: "timeout" }),
+        boundDelay(limitMs + TRANSPORT_GRACE_MS),
+      ).unref();
+      onAbort = () => resolve({ kind: "retry", reason: "aborted by shutdown", transport: "aborted" });
+      signal.addEventListener("abort", onAbort, { once: true });
+    });
+    const sent = Promise.resolve()
+      .then(() => this.#sender.send(body, signal))
+      .then(
+        (outcome): SendOutcome =>
+          isSendOutcome(outcome)
+            ? outcome
+            : { kind: "retry", reason: "the sender returned no outcome", transport: "network" },
+        (error: unknown): SendOutcome => ({
+          kind: "retry",
+          reason: `the sender failed: ${describeThrown(error).message.slice(0, 500)}`,
+          transport: "network",
+        }),
+      );
+    return Promise.race([sent, bound]).finally(() => {
+      clearTimeout(timer);
+      if (onAbort !== undefined) signal.removeEventListener("abort", onAbort);
+    });
+  }
+
+  async #waitBeforeRetry(outcome: RetryOutcome, attempt: number, events: number): Promise<void> {
     const { retryInitialDelayMs, retryMaxDelayMs, maxRetryAfterMs } = this.#options;
-    const delayMs =
+    const delayMs = boundDelay(
       outcome.retryAfterMs === undefined
         ? backoffDelay(attempt, retryInitialDelayMs, retryMaxDelayMs)
-        : Math.min(outcome.retryAfterMs, maxRetryAfterMs);
+        : Math.min(outcome.retryAfterMs, maxRetryAfterMs),
+    );
     if (this.#abort.signal.aborted || performance.now() + delayMs > this.#deadline) {
       throw new DeadlineReached(`shutdown deadline reached while retrying (${outcome.reason})`);
     }
@@ -404,9 +624,25 @@ export class BatchingEventListenerDriver implements EventListenerDriver {
     }
   }
 
+  /** Says once that delivery is struggling, so that a dead endpoint is not met with silence until the deadline. */
+  #warnTrouble(outcome: RetryOutcome): void {
+    if (this.#troubleWarned || outcome.transport === "aborted") return;
+    this.#troubleWarned = true;
+    const hint = outcome.transport === "connect" ? "; check GT_CLOUD_BASE_URL" : "";
+    this.#logger.warn(
+      `events are not being delivered yet: ${outcome.reason}${hint}. Retrying (up to ${this.#options.maxRetries} retries per batch, within the shutdown deadline)`,
+    );
+  }
+
+  #recovered(): void {
+    if (!this.#troubleWarned || this.#recoveryLogged) return;
+    this.#recoveryLogged = true;
+    this.#logger.warn("events are being delivered again");
+  }
+
   #lowestUnsettled(): number {
     let lowest = this.#queue.headSeq;
-    for (const batch of this.#inFlight) lowest = Math.min(lowest, batch.firstSeq);
+    for (const flight of this.#inFlight) lowest = Math.min(lowest, flight.batch.firstSeq);
     return lowest;
   }
 
@@ -443,17 +679,59 @@ export class BatchingEventListenerDriver implements EventListenerDriver {
     if (dropChannel.hasSubscribers) dropChannel.publish({ events, reason } satisfies DropDiagnostic);
   }
 
-  #fail(events: number, reason: FailureDiagnostic["reason"], message: string, status?: number): void {
+  /** Counts `events` of `batch` acknowledged (all of them unless part was counted already). */
+  #countSent(batch: Batch, events: number, flight?: InFlight): void {
+    if (flight !== undefined) {
+      if (flight.abandoned) return;
+      flight.counted += events;
+    }
+    this.#sent += events;
+    if (this.#holdsOutput(batch)) this.#output = { status: "acknowledged" };
+  }
+
+  /** Counts `events` of `batch` given up on, logs the first of each kind, and publishes the diagnostic. */
+  #countFailed(
+    batch: Batch,
+    events: number,
+    reason: FailureReason,
+    message: string,
+    details: { httpStatus?: number; last?: LastAttempt; quiet?: boolean } = {},
+    flight?: InFlight,
+  ): void {
+    if (flight !== undefined) {
+      if (flight.abandoned) return;
+      flight.counted += events;
+    }
+    if (events <= 0) return;
     this.#failed += events;
-    this.#logOnce(`${reason}:${status ?? ""}`, "error", `${events} event(s) not delivered: ${message}`);
+    const { httpStatus, last } = details;
+    if (this.#holdsOutput(batch) && this.#output?.status !== "acknowledged") {
+      this.#output = {
+        status: "failed",
+        reason,
+        message,
+        ...(httpStatus === undefined ? {} : { httpStatus }),
+        ...(last === undefined ? {} : { lastAttempt: last }),
+      };
+    }
+    // Deadline failures are summed into one line at the end of shutdown, whose count matches the report.
+    if (details.quiet === true) {
+      // The caller logs one line for all of them.
+    } else if (reason === "deadline") this.#deadlineFailures += events;
+    else this.#logOnce(`${reason}:${httpStatus ?? ""}`, "error", message);
     if (failureChannel.hasSubscribers) {
       failureChannel.publish({
         events,
         reason,
         message,
-        ...(status === undefined ? {} : { status }),
+        ...(httpStatus === undefined ? {} : { status: httpStatus }),
       } satisfies FailureDiagnostic);
     }
+  }
+
+  #holdsOutput(batch: Batch): boolean {
+    const seq = this.#outputSeq;
+    return seq !== undefined && seq >= batch.firstSeq && seq < batch.firstSeq + batch.count;
   }
 
   /** One line per kind of problem: a dead endpoint must not turn into a log line per batch. */
@@ -465,7 +743,39 @@ export class BatchingEventListenerDriver implements EventListenerDriver {
 
   #report(): DeliveryReport {
     let inFlight = 0;
-    for (const batch of this.#inFlight) inFlight += batch.count;
+    for (const flight of this.#inFlight) inFlight += flight.batch.count - flight.counted;
     return { sent: this.#sent, failed: this.#failed, dropped: this.#dropped, pending: this.#queue.length + inFlight };
   }
+}
+
+function lastAttemptOf(outcome: RetryOutcome): LastAttempt {
+  const transport = outcome.transport === "aborted" ? undefined : outcome.transport;
+  return {
+    reason: outcome.reason,
+    ...(transport === undefined ? {} : { transport }),
+    ...(outcome.status === undefined ? {} : { status: outcome.status }),
+  };
+}
+
+function isSendOutcome(value: unknown): value is SendOutcome {
+  try {
+    return typeof value === "object" && value !== null && SEND_OUTCOME_KINDS.has((value as { kind: string }).kind);
+  } catch {
+    return false;
+  }
+}
+
+/** Waits for `promise`, but no longer than `ms`; never rejects. */
+function withinMs(promise: Promise<unknown>, ms: number): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  const limit = new Promise<void>((resolve) => {
+    timer = setTimeout(resolve, ms);
+  });
+  return Promise.race([
+    promise.then(
+      () => {},
+      () => {},
+    ),
+    limit,
+  ]).finally(() => clearTimeout(timer));
 }

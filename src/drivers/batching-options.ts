@@ -1,4 +1,6 @@
 import * as z from "zod";
+import { MAX_DELAY_SETTING_MS } from "../delays.js";
+import { quoteValue } from "../describe-value.js";
 import { ConfigError } from "../errors.js";
 
 /** Prefix of the tuning environment variables: `GT_EVENTS_MAX_BATCH_EVENTS`, … */
@@ -27,6 +29,8 @@ export type BatchingOptions = { -readonly [K in keyof typeof DEFAULT_BATCHING_OP
 
 const positiveInt = z.int().min(1);
 const nonNegativeInt = z.int().nonnegative();
+/** A delay in ms: bounded, since Node's timers turn anything above 2^31-1 into 1 ms (see src/delays.ts). */
+export const delaySetting = (min: number): z.ZodType<number> => z.int().min(min).max(MAX_DELAY_SETTING_MS);
 
 const OPTION_SCHEMAS: { [K in keyof BatchingOptions]: z.ZodType<number> } = {
   maxBatchEvents: positiveInt,
@@ -35,13 +39,13 @@ const OPTION_SCHEMAS: { [K in keyof BatchingOptions]: z.ZodType<number> } = {
   maxQueueEvents: positiveInt,
   maxQueueBytes: z.int().min(1024),
   maxConcurrentRequests: positiveInt,
-  lingerMs: nonNegativeInt,
-  requestTimeoutMs: positiveInt,
+  lingerMs: delaySetting(0),
+  requestTimeoutMs: delaySetting(1),
   maxRetries: nonNegativeInt,
-  retryInitialDelayMs: nonNegativeInt,
-  retryMaxDelayMs: nonNegativeInt,
-  maxRetryAfterMs: nonNegativeInt,
-  shutdownTimeoutMs: nonNegativeInt,
+  retryInitialDelayMs: delaySetting(0),
+  retryMaxDelayMs: delaySetting(0),
+  maxRetryAfterMs: delaySetting(0),
+  shutdownTimeoutMs: delaySetting(0),
 };
 
 /** `maxBatchEvents` → `GT_EVENTS_MAX_BATCH_EVENTS`. */
@@ -79,21 +83,40 @@ export function resolveIntegerSetting(
 ): number | undefined {
   if (given !== undefined) {
     const parsed = schema.safeParse(given);
-    if (!parsed.success) throw new ConfigError(key, `option ${key} must be ${describe(schema)}; got ${String(given)}`);
+    if (!parsed.success) {
+      throw new ConfigError(key, `option ${key} must be ${describe(schema)}; got ${quoteValue(given)}`);
+    }
     return parsed.data;
   }
   const name = tuningEnvName(key);
-  const raw = env[name]?.trim();
+  const value = readEnv(env, name);
+  const raw = typeof value === "string" ? value.trim() : value;
   if (raw === undefined || raw === "") return undefined;
   // Number("") and Number("1e3") are numbers, "10ms" is not: only plain decimal integers are accepted.
-  const parsed = /^\d+$/.test(raw) ? schema.safeParse(Number(raw)) : undefined;
+  const parsed = typeof raw === "string" && /^\d+$/.test(raw) ? schema.safeParse(Number(raw)) : undefined;
   if (parsed === undefined || !parsed.success) {
-    throw new ConfigError(name, `environment variable ${name} must be ${describe(schema)}; got "${raw}"`);
+    throw new ConfigError(name, `environment variable ${name} must be ${describe(schema)}; got ${quoteValue(raw)}`);
   }
   return parsed.data;
 }
 
 function describe(schema: z.ZodType<number>): string {
   const min = (schema as z.ZodNumber).minValue ?? 0;
+  const max = (schema as z.ZodNumber).maxValue;
+  if (typeof max === "number" && max < Number.MAX_SAFE_INTEGER) {
+    return `an integer from ${min} to ${max}`;
+  }
   return min > 0 ? `an integer >= ${min}` : "a non-negative integer";
+}
+
+/**
+ * `env[name]`, read so that an environment object that throws (a Proxy) is a ConfigError naming the variable
+ * rather than an error of its own from deep inside the library.
+ */
+export function readEnv(env: Readonly<Record<string, string | undefined>>, name: string): unknown {
+  try {
+    return env[name];
+  } catch {
+    throw new ConfigError(name, `environment variable ${name} could not be read from the env option`);
+  }
 }

@@ -1,4 +1,5 @@
 import diagnosticsChannel from "node:diagnostics_channel";
+import type { FailureReason } from "./event-listener-driver.js";
 
 /**
  * Typed diagnostics of the batching driver on `node:diagnostics_channel`: subscribe with
@@ -21,7 +22,7 @@ export interface RequestDiagnostic {
   bytes: number;
   /** HTTP status, or undefined for a network error or timeout. */
   status: number | undefined;
-  outcome: "ok" | "retry" | "too_large" | "rejected";
+  outcome: "ok" | "retry" | "too_large" | "rejected" | "invalid_request";
   durationMs: number;
 }
 export interface RetryDiagnostic {
@@ -36,7 +37,7 @@ export interface DropDiagnostic {
 }
 export interface FailureDiagnostic {
   events: number;
-  reason: "rejected" | "unauthorized" | "too_large" | "retries_exhausted" | "deadline";
+  reason: FailureReason;
   status?: number;
   message: string;
 }

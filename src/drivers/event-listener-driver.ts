@@ -13,9 +13,47 @@ export interface DeliveryReport {
 }
 
 export interface FlushOptions {
-  /** Resolve after this long even if events are still pending; they stay queued. Default: no limit. */
+  /**
+   * Resolve after this long even if events are still pending; they stay queued. Default: no limit. Bounded to
+   * [0, 2^31-1]; a value that is not a finite number counts as not given.
+   */
   timeoutMs?: number;
 }
+
+/** Why events were given up on. */
+export type FailureReason =
+  | "rejected"
+  | "unauthorized"
+  | "too_large"
+  | "retries_exhausted"
+  | "deadline"
+  | "invalid_request";
+
+/** The last failed attempt before a batch was given up on (for `deadline` and `retries_exhausted`). */
+export interface LastAttempt {
+  /** E.g. `HTTP 503`, `no response within 10000 ms`, `cannot connect to https://x (ENOTFOUND: …)`. */
+  reason: string;
+  /** `connect`: the host could not be reached; `http`: a retryable status; `network`, `timeout`. */
+  transport?: "http" | "connect" | "network" | "timeout";
+  status?: number;
+}
+
+/**
+ * What became of the last `FinishStructureRunEvent` a driver was given: it carries the run's output, so
+ * `runStructure` reports a lost one as a failed run.
+ */
+export type OutputDelivery =
+  | { status: "acknowledged" }
+  | { status: "pending" }
+  | {
+      status: "failed";
+      /** `shut_down`: the driver had already been shut down when the event was published. */
+      reason: FailureReason | "shut_down";
+      message: string;
+      /** The HTTP status that decided it (401, 403, 400, 413…), if any. */
+      httpStatus?: number;
+      lastAttempt?: LastAttempt;
+    };
 
 /**
  * Where an `EventListener` hands events. Implementations: `MemoryEventListenerDriver`, the batching
@@ -34,6 +72,12 @@ export interface EventListenerDriver {
   flushSync?(options?: FlushOptions): DeliveryReport;
   /** Stops intake, drains under the deadline, releases resources. Idempotent. */
   shutdown(options?: FlushOptions): Promise<DeliveryReport>;
+  /**
+   * Optional: what became of the last `FinishStructureRunEvent` given to this driver, undefined if none was.
+   * Without it, `runStructure` counts the output delivered only when the driver reports nothing failed,
+   * dropped or pending.
+   */
+  outputDelivery?(): OutputDelivery | undefined;
   /**
    * Largest serialised event (UTF-8 bytes) this driver can send. The bus refuses a larger event at the
    * call site, before any listener sees it. Leave undefined for no limit.

@@ -1,7 +1,7 @@
 import { Pool } from "undici";
 import { redactSecret } from "../logger.js";
-import type { BatchSender, SendOutcome } from "./batch-sender.js";
-import { classifyStatus, parseRetryAfter } from "./retry-policy.js";
+import type { BatchSender, SendOutcome, SyncSendResult } from "./batch-sender.js";
+import { classifyError, classifyStatus, errorCode, parseRetryAfter } from "./retry-policy.js";
 import { postSync } from "./sync-post.js";
 
 export interface EventsApiSenderOptions {
@@ -15,7 +15,7 @@ export interface EventsApiSenderOptions {
 }
 
 /** Longest response body kept for an error message; Cloud's error bodies are short JSON. */
-const MAX_ERROR_BODY_CHARS = 500;
+export const MAX_ERROR_BODY_CHARS = 500;
 
 /** POSTs batches to `{base}/api/structure-runs/{id}/events` over a keep-alive undici pool. */
 export class EventsApiSender implements BatchSender {
@@ -24,6 +24,7 @@ export class EventsApiSender implements BatchSender {
   readonly #headers: Record<string, string>;
   readonly #timeoutMs: number;
   readonly #apiKey: string;
+  readonly #origin: string;
   readonly #url: string;
 
   constructor(options: EventsApiSenderOptions) {
@@ -43,10 +44,12 @@ export class EventsApiSender implements BatchSender {
     };
     this.#timeoutMs = options.requestTimeoutMs;
     this.#apiKey = options.apiKey;
+    this.#origin = options.baseUrl.origin;
     this.#url = options.baseUrl.origin + this.#path;
   }
 
   async send(body: string, signal: AbortSignal): Promise<SendOutcome> {
+    if (signal.aborted) return { kind: "retry", reason: "aborted by shutdown", transport: "aborted" };
     // One deadline for the whole request: undici's own timeouts tick at a 1 s resolution and do not cover a
     // server that trickles its body. A plain controller and timer: AbortSignal.timeout plus AbortSignal.any
     // cost more per request on Node 20.
@@ -65,33 +68,39 @@ export class EventsApiSender implements BatchSender {
       const { statusCode } = response;
       const kind = classifyStatus(statusCode);
       if (kind === "ok") {
+        // dump() reads at most 128 KiB, then closes the connection rather than read on.
         await response.body.dump();
         return { kind, status: statusCode };
       }
-      // A server that echoes the request must not make the key reach a log through an error message.
-      const text = redactSecret(await response.body.text(), this.#apiKey).slice(0, MAX_ERROR_BODY_CHARS);
+      const text = await this.#readErrorText(response.body);
       if (kind === "retry") {
         const retryAfterMs = parseRetryAfter(response.headers["retry-after"]);
         return {
           kind,
           status: statusCode,
           reason: `HTTP ${statusCode}`,
+          transport: "http",
           ...(retryAfterMs === undefined ? {} : { retryAfterMs }),
         };
       }
       if (kind === "too_large") return { kind, status: statusCode };
       return { kind, status: statusCode, message: text };
     } catch (error) {
-      if (signal.aborted) return { kind: "retry", reason: "aborted by shutdown" };
-      if (deadline.signal.aborted) return { kind: "retry", reason: `no response within ${this.#timeoutMs} ms` };
-      return { kind: "retry", reason: describeNetworkError(error) };
+      if (signal.aborted) return { kind: "retry", reason: "aborted by shutdown", transport: "aborted" };
+      if (deadline.signal.aborted) {
+        return { kind: "retry", reason: `no response within ${this.#timeoutMs} ms`, transport: "timeout" };
+      }
+      const errorClass = classifyError(error);
+      const reason = this.#describe(error, errorClass);
+      if (errorClass === "invalid_request") return { kind: "invalid_request", reason };
+      return { kind: "retry", reason, transport: errorClass };
     } finally {
       clearTimeout(timer);
       signal.removeEventListener("abort", onShutdown);
     }
   }
 
-  sendSync(bodies: readonly string[], timeoutMs: number): number {
+  sendSync(bodies: readonly string[], timeoutMs: number): SyncSendResult {
     return postSync({ url: this.#url, headers: this.#headers }, bodies, timeoutMs);
   }
 
@@ -103,10 +112,40 @@ export class EventsApiSender implements BatchSender {
       // Closing twice or after a destroy is harmless; nothing to report.
     }
   }
-}
 
-function describeNetworkError(error: unknown): string {
-  if (!(error instanceof Error)) return String(error);
-  const code = (error as { code?: unknown }).code;
-  return typeof code === "string" ? `${code}: ${error.message}` : error.message;
+  /**
+   * At most what an error message keeps: a 300 MB error body must not be held to keep 500 characters of it.
+   * Reads enough bytes for 500 characters of UTF-8 plus the key's length, so that a key the server echoes
+   * anywhere in the kept part is whole when redacted; then stops, which closes the connection.
+   */
+  async #readErrorText(body: AsyncIterable<Buffer> & { destroy(): unknown }): Promise<string> {
+    const limit = MAX_ERROR_BODY_CHARS * 4 + Buffer.byteLength(this.#apiKey);
+    const chunks: Buffer[] = [];
+    let size = 0;
+    try {
+      for await (const chunk of body) {
+        chunks.push(chunk);
+        size += chunk.length;
+        if (size >= limit) break;
+      }
+    } catch {
+      // The body broke off: what arrived is still worth quoting.
+    }
+    const text = Buffer.concat(chunks, Math.min(size, limit)).toString("utf8");
+    // A server that echoes the request must not make the key reach a log through an error message.
+    return redactSecret(text, this.#apiKey).slice(0, MAX_ERROR_BODY_CHARS);
+  }
+
+  #describe(error: unknown, errorClass: string): string {
+    const code = errorCode(error);
+    let message = "";
+    try {
+      message = error instanceof Error ? error.message : "";
+    } catch {
+      // A hostile value from a transport: its code is enough.
+    }
+    const text = [code, message].filter((s) => s !== undefined && s !== "").join(": ") || "network error";
+    const described = errorClass === "connect" ? `cannot connect to ${this.#origin} (${text})` : text;
+    return redactSecret(described, this.#apiKey).slice(0, MAX_ERROR_BODY_CHARS);
+  }
 }

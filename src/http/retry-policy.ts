@@ -1,4 +1,4 @@
-/** What a batch's HTTP outcome means for delivery (DESIGN §3). */
+/** What a batch's HTTP outcome means for delivery (see docs/delivery.md). */
 export type StatusClass = "ok" | "retry" | "too_large" | "rejected";
 
 /**
@@ -11,6 +11,71 @@ export function classifyStatus(status: number): StatusClass {
   if (status === 408 || status === 429) return "retry";
   if (status >= 500 && status < 600 && status !== 501 && status !== 505) return "retry";
   return "rejected";
+}
+
+/**
+ * What a request that got no HTTP answer (it threw) means for delivery:
+ * - `connect`: the host could not be reached (DNS, refused, unreachable, TLS): retried, and worth telling the user
+ *   at once, since it usually means a wrong `GT_CLOUD_BASE_URL`;
+ * - `network`: the connection broke or timed out: retried;
+ * - `invalid_request`: the request itself was refused before it left (undici's `UND_ERR_INVALID_ARG` for a header
+ *   value it cannot send, Node's `ERR_INVALID_*`, an argument TypeError): the same request would fail the same way,
+ *   so it is never retried.
+ */
+export type ErrorClass = "connect" | "network" | "invalid_request";
+
+const CONNECT_CODES = new Set([
+  "ENOTFOUND",
+  "EAI_AGAIN",
+  "EAI_FAIL",
+  "EAI_NONAME",
+  "ECONNREFUSED",
+  "EHOSTUNREACH",
+  "ENETUNREACH",
+  "EHOSTDOWN",
+  "ENETDOWN",
+  "EADDRNOTAVAIL",
+  "UND_ERR_CONNECT_TIMEOUT",
+  "CERT_HAS_EXPIRED",
+  "CERT_NOT_YET_VALID",
+  "DEPTH_ZERO_SELF_SIGNED_CERT",
+  "SELF_SIGNED_CERT_IN_CHAIN",
+  "UNABLE_TO_VERIFY_LEAF_SIGNATURE",
+  "UNABLE_TO_GET_ISSUER_CERT_LOCALLY",
+  "ERR_TLS_CERT_ALTNAME_INVALID",
+]);
+const INVALID_REQUEST_CODES = new Set(["UND_ERR_INVALID_ARG", "UND_ERR_NOT_SUPPORTED", "UND_ERR_INVALID_RETURN_VALUE"]);
+
+/** Classifies a thrown transport error by its `code` (see `ErrorClass`). Never throws, whatever the value. */
+export function classifyError(error: unknown): ErrorClass {
+  const code = errorCode(error);
+  if (code !== undefined) {
+    if (CONNECT_CODES.has(code)) return "connect";
+    if (INVALID_REQUEST_CODES.has(code) || code.startsWith("ERR_INVALID_")) return "invalid_request";
+    return "network";
+  }
+  // No code: a TypeError or RangeError is an argument the transport refused, not a network fault.
+  try {
+    if (error instanceof TypeError || error instanceof RangeError) return "invalid_request";
+  } catch {
+    // A Proxy whose getPrototypeOf trap throws: nothing to learn from it.
+  }
+  return "network";
+}
+
+/** The `code` of an error (or of its `cause`, where fetch and undici put the system error), if it is a string. */
+export function errorCode(error: unknown): string | undefined {
+  for (let current = error, depth = 0; depth < 3; depth++) {
+    try {
+      if (typeof current !== "object" || current === null) return undefined;
+      const code = (current as { code?: unknown }).code;
+      if (typeof code === "string" && code !== "") return code;
+      current = (current as { cause?: unknown }).cause;
+    } catch {
+      return undefined;
+    }
+  }
+  return undefined;
 }
 
 // RFC 9110 §5.6.7: IMF-fixdate, and the obsolete RFC 850 and asctime forms a recipient must accept.

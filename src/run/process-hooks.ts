@@ -16,14 +16,16 @@ export interface ProcessHooks {
  * them), and removed when the run ends, so an embedding program gets its process back as it was.
  */
 export function installProcessHooks(handlers: ProcessHookHandlers): ProcessHooks {
-  // One list for installing and removing, so the two can never disagree.
+  // One list for installing and removing, so the two can never disagree. Each handler is guarded: one that
+  // threw inside 'uncaughtException' would crash the process with no Finish event, inside 'exit' it would
+  // replace the exit code. The handlers keep their own fallbacks; this is the last line.
   const listeners: [string, (arg: unknown) => void][] = [
-    ["SIGTERM", () => handlers.onSignal("SIGTERM")],
-    ["SIGINT", () => handlers.onSignal("SIGINT")],
-    ["uncaughtException", (error) => handlers.onUncaughtException(error)],
-    ["unhandledRejection", (reason) => handlers.onUnhandledRejection(reason)],
-    ["beforeExit", () => handlers.onBeforeExit()],
-    ["exit", (code) => handlers.onExit(code as number)],
+    ["SIGTERM", guard(() => handlers.onSignal("SIGTERM"))],
+    ["SIGINT", guard(() => handlers.onSignal("SIGINT"))],
+    ["uncaughtException", guard((error) => handlers.onUncaughtException(error))],
+    ["unhandledRejection", guard((reason) => handlers.onUnhandledRejection(reason))],
+    ["beforeExit", guard(() => handlers.onBeforeExit())],
+    ["exit", guard((code) => handlers.onExit(typeof code === "number" ? code : 0))],
   ];
   for (const [event, listener] of listeners) process.on(event, listener);
   let removed = false;
@@ -33,5 +35,15 @@ export function installProcessHooks(handlers: ProcessHookHandlers): ProcessHooks
       removed = true;
       for (const [event, listener] of listeners) process.off(event, listener);
     },
+  };
+}
+
+function guard(handler: (arg: unknown) => void): (arg: unknown) => void {
+  return (arg) => {
+    try {
+      handler(arg);
+    } catch {
+      // Nowhere to report from inside a process hook; the run's own deadline still ends it.
+    }
   };
 }

@@ -1,15 +1,19 @@
 import { writeSync } from "node:fs";
-import * as z from "zod";
-import { EventBus } from "../bus/event-bus.js";
+import { EventBus, type EventListenerRegistration } from "../bus/event-bus.js";
 import { EventListener } from "../bus/event-listener.js";
-import { resolveIntegerSetting } from "../drivers/batching-options.js";
+import { boundDelay } from "../delays.js";
+import { describeThrown } from "../describe-value.js";
+import { delaySetting, readEnv, resolveIntegerSetting } from "../drivers/batching-options.js";
 import { type DeliveryReport, type EventListenerDriver, emptyReport } from "../drivers/event-listener-driver.js";
 import { GriptapeCloudEventListenerDriver } from "../drivers/griptape-cloud-event-listener-driver.js";
 import { PrettyPrintEventListenerDriver } from "../drivers/pretty-print-event-listener-driver.js";
-import { StructureRunEventsError } from "../errors.js";
+import { ShutDownError, StructureRunEventsError } from "../errors.js";
 import { type Artifact, toArtifact } from "../events/artifacts.js";
 import { getDefaultLogger, type Logger } from "../logger.js";
+import { outputVerdict, type UndeliveredOutput } from "./output-verdict.js";
 import { installProcessHooks, type ProcessHooks } from "./process-hooks.js";
+
+export type { UndeliveredOutput, UndeliveredReason } from "./output-verdict.js";
 
 /** What the entry gets. */
 export interface StructureContext {
@@ -27,22 +31,34 @@ export type StructureEntry<T = unknown> = (context: StructureContext) => T | Pro
 export interface RunStructureOptions {
   /** Default: `process.argv.slice(2)`. */
   args?: string[];
-  /** Default: a new bus. */
+  /**
+   * Default: a new bus, shut down at the end. A bus of yours is flushed at the end, not shut down, and the
+   * listeners the run added to it are removed, so it can serve another run.
+   */
   bus?: EventBus;
   /**
    * Default: a `GriptapeCloudEventListenerDriver` when `GT_CLOUD_STRUCTURE_RUN_ID` is set (Griptape Cloud or
-   * the local runtime), else a readable printer on stderr.
+   * the local runtime), else a readable printer on stderr. Shut down at the end of the run.
    */
   driver?: EventListenerDriver;
   /** Default: `process.env`. */
   env?: Readonly<Record<string, string | undefined>>;
-  /** Deadline to deliver pending events and the Finish event at the end. Env `GT_EVENTS_SHUTDOWN_TIMEOUT_MS`; default 10 000. */
+  /**
+   * Deadline to deliver pending events and the Finish event at the end. Env `GT_EVENTS_SHUTDOWN_TIMEOUT_MS`;
+   * default 10 000; at most 86 400 000 (a day).
+   */
   shutdownTimeoutMs?: number;
-  /** Time the entry gets to wind down after SIGTERM/SIGINT. Env `GT_EVENTS_SIGNAL_GRACE_MS`; default 2 000. */
+  /**
+   * Time the entry gets to wind down after SIGTERM/SIGINT. Env `GT_EVENTS_SIGNAL_GRACE_MS`; default 2 000; at most
+   * 86 400 000.
+   */
   signalGraceMs?: number;
-  /** End the process with the run's exit code once delivered, whatever handles user code left open. Default true. */
+  /**
+   * End the process with the run's exit code once delivered, whatever handles user code left open. Default true.
+   * The process ends once the code awaiting the run has had its turn: a later `runStructure` call throws.
+   */
   exit?: boolean;
-  /** Default: warnings and errors to stderr. */
+  /** Default: warnings and errors to stderr (text on a terminal, JSON otherwise; `GT_EVENTS_LOG_FORMAT`). */
   logger?: Logger;
 }
 
@@ -59,19 +75,28 @@ export type RunEnd =
   | "stalled";
 
 export interface RunStructureResult {
+  /** The process's exit code: the run's own, or 1 instead of 0 when the output was not delivered. */
   exitCode: number;
   end: RunEnd;
   /** The `output_task_output` of the Finish event this call published, or null if the entry published its own. */
   output: Artifact | null;
-  /** Delivery counts at the end, the Finish event included. */
+  /** Delivery counts of the run's driver at the end, the Finish event included. */
   report: DeliveryReport;
+  /** Whether the Finish event (the run's output) was acknowledged where the run's driver sends it. */
+  delivered: boolean;
+  /** When `delivered` is false: why, the setting to check, and the sentence printed on stderr. */
+  undelivered?: UndeliveredOutput;
 }
 
 interface Outcome {
   end: RunEnd;
   exitCode: number;
+  /** The entry's return value, when it returned. */
   value?: unknown;
-  error?: unknown;
+  /** What becomes the ErrorArtifact, boxed so that `throw undefined` is still something thrown. */
+  error?: { value: unknown };
+  /** Also printed on stderr (the ErrorArtifact's error is printed unless the run ended by a signal). */
+  alsoPrint?: { value: unknown };
 }
 
 const EXIT_CODES: Record<RunEnd, number> = {
@@ -84,41 +109,60 @@ const EXIT_CODES: Record<RunEnd, number> = {
   stalled: 1,
 };
 
+/**
+ * How long past the delivery deadline the run waits for its driver before giving up on it: a driver's shutdown
+ * is bounded by the deadline already, this only stops one that never settles from holding the process.
+ */
+const EXIT_MARGIN_MS = 1_000;
+const PREFIX = "structure-run-events: ";
+
 let running = false;
+/** The exit code of a run that ended with `exit: true`; the process exits with it once the current work is done. */
+let exitingWith: number | undefined;
 
 /**
  * Runs a structure's entry and guarantees that exactly one `FinishStructureRunEvent` is delivered after
- * every event published before it, however the process ends (DESIGN §4).
+ * every event published before it, however the process ends (see docs/run-structure.md). When it was not
+ * delivered, the run fails: a non-zero exit code and one sentence on stderr saying why.
  */
 export function runStructure<T>(
   entry: StructureEntry<T>,
   options: RunStructureOptions = {},
 ): Promise<RunStructureResult> {
+  if (exitingWith !== undefined) {
+    // Without this, the second run of `await runStructure(a); await runStructure(b)` would silently never run.
+    throw new ShutDownError(
+      `runStructure cannot start: an earlier run ended the process (exit code ${exitingWith}). Run one structure per process, or pass { exit: false } to every run but the last`,
+    );
+  }
   if (running) {
     throw new StructureRunEventsError("ERR_ALREADY_RUNNING", "runStructure is already running in this process");
   }
   const env = options.env ?? process.env;
-  const setting = z.int().min(0);
   const shutdownTimeoutMs =
-    resolveIntegerSetting("shutdownTimeoutMs", options.shutdownTimeoutMs, env, setting) ??
+    resolveIntegerSetting("shutdownTimeoutMs", options.shutdownTimeoutMs, env, delaySetting(0)) ??
     DEFAULT_RUN_OPTIONS.shutdownTimeoutMs;
   const signalGraceMs =
-    resolveIntegerSetting("signalGraceMs", options.signalGraceMs, env, setting) ?? DEFAULT_RUN_OPTIONS.signalGraceMs;
+    resolveIntegerSetting("signalGraceMs", options.signalGraceMs, env, delaySetting(0)) ??
+    DEFAULT_RUN_OPTIONS.signalGraceMs;
   const logger = options.logger ?? getDefaultLogger();
   const driver = options.driver ?? defaultDriver(env, logger);
   running = true;
 
+  const ownsBus = options.bus === undefined;
   const bus = options.bus ?? new EventBus({ logger });
-  bus.addEventListener(new EventListener({ driver }));
   let finishPublished = false;
-  bus.addEventListener(
-    new EventListener({
-      eventTypes: ["FinishStructureRunEvent"],
-      onEvent: () => {
-        finishPublished = true;
-      },
-    }),
-  );
+  const registrations: EventListenerRegistration[] = [
+    bus.addEventListener(new EventListener({ driver })),
+    bus.addEventListener(
+      new EventListener({
+        eventTypes: ["FinishStructureRunEvent"],
+        onEvent: () => {
+          finishPublished = true;
+        },
+      }),
+    ),
+  ];
   const controller = new AbortController();
   const args = options.args ?? process.argv.slice(2);
   let phase: "running" | "finishing" | "done" = "running";
@@ -134,91 +178,168 @@ export function runStructure<T>(
       bus.publishEvent({ type: "FinishStructureRunEvent", output_task_output: output });
     } catch (error) {
       // An output too large or unserialisable for the wire still ends the run, as an error.
-      output = toArtifact(new Error(`the structure's output could not be sent: ${messageOf(error)}`));
-      outcome.exitCode = outcome.exitCode === 0 ? 1 : outcome.exitCode;
+      output = errorArtifact(`the structure's output could not be sent: ${describeThrown(error).message}`);
+      if (outcome.exitCode === 0) outcome.exitCode = 1;
       bus.publishEvent({ type: "FinishStructureRunEvent", output_task_output: output });
     }
   };
 
+  /** Drops what the run added to a caller's bus, and the process hooks. */
+  const release = (): void => {
+    phase = "done";
+    safely(() => hooks?.remove());
+    if (!ownsBus) for (const registration of registrations) safely(() => registration.remove());
+    running = false;
+  };
+
+  const verdict = (report: DeliveryReport | undefined): UndeliveredOutput | undefined => {
+    try {
+      return outputVerdict(driver, report, { deadlineMs: shutdownTimeoutMs, destination: destinationOf(driver) });
+    } catch {
+      return { reason: "unknown", message: "the run's output may not have been delivered: its driver could not say." };
+    }
+  };
+
   return new Promise<RunStructureResult>((resolve) => {
+    // Every step of the end is guarded on its own: whatever user code threw, or a driver does, the run still
+    // publishes its Finish event, still says what was lost, and the process still ends with a code.
     const end = async (outcome: Outcome): Promise<void> => {
       if (phase !== "running") return;
       phase = "finishing";
       clearTimeout(graceTimer);
       // Ref'd on purpose, and bounded: delivery must not be cut short because every other handle is gone
-      // (retry waits are unref'd).
-      const keepAlive = setTimeout(() => {}, shutdownTimeoutMs + 1_000);
+      // (retry waits are unref'd), nor held past its deadline by a driver that never settles.
+      let keepAlive: NodeJS.Timeout | undefined;
+      const deadline = new Promise<undefined>((settle) => {
+        keepAlive = setTimeout(() => settle(undefined), boundDelay(shutdownTimeoutMs + EXIT_MARGIN_MS));
+      });
       if (outcome.error !== undefined && outcome.end !== "SIGTERM" && outcome.end !== "SIGINT") {
-        writeStderr(describeError(outcome.error));
+        writeStderr(`${describeThrown(outcome.error.value).detail}\n`);
       }
-      let report = emptyReport();
-      try {
-        publishFinish(outcome);
-        report = await bus.shutdown({ timeoutMs: shutdownTimeoutMs });
-      } catch (error) {
-        // Only a broken driver contract gets here; the process must still end, with the run's exit code.
-        logger.error({ err: error }, "could not deliver the end of the run");
-      }
+      if (outcome.alsoPrint !== undefined) writeStderr(`${describeThrown(outcome.alsoPrint.value).detail}\n`);
+      safely(() => publishFinish(outcome));
+      const report = await Promise.race([deliver(), deadline]);
       clearTimeout(keepAlive);
-      phase = "done";
-      hooks?.remove();
-      running = false;
-      if (report.pending > 0 || report.failed > 0) {
-        logger.error({ report }, "not every event of the run was delivered before the deadline");
+      const undelivered = verdict(report);
+      if (undelivered !== undefined) {
+        if (outcome.exitCode === 0) outcome.exitCode = 1;
+        writeStderr(`${PREFIX}${undelivered.message}\n`);
+      } else if (report !== undefined && report.failed + report.dropped + report.pending > 0) {
+        const lost = report.failed + report.dropped + report.pending;
+        safely(() =>
+          logger.warn(
+            `${lost} of ${lost + report.sent} event(s) of the run were not delivered (failed ${report.failed}, dropped ${report.dropped}, pending ${report.pending}); the run's output was`,
+          ),
+        );
       }
-      resolve({ exitCode: outcome.exitCode, end: outcome.end, output, report });
-      if (options.exit !== false) process.exit(outcome.exitCode);
+      release();
+      const result: RunStructureResult = {
+        exitCode: outcome.exitCode,
+        end: outcome.end,
+        output,
+        report: report ?? emptyReport(),
+        delivered: undelivered === undefined,
+        ...(undelivered === undefined ? {} : { undelivered }),
+      };
+      if (options.exit === false) {
+        resolve(result);
+        return;
+      }
+      exitingWith = outcome.exitCode;
+      resolve(result);
+      // Not at once: the code awaiting this run gets its turn first, so that a second runStructure it calls
+      // throws a clear error instead of silently never running.
+      setImmediate(() => process.exit(outcome.exitCode));
     };
+
+    /** The run's driver shut down, everything else on the bus delivered, under the one deadline. */
+    const deliver = async (): Promise<DeliveryReport | undefined> => {
+      const timeoutMs = shutdownTimeoutMs;
+      if (ownsBus) {
+        await settle(() => bus.shutdown({ timeoutMs }));
+        return settle(() => driver.shutdown({ timeoutMs }));
+      }
+      const [own] = await Promise.all([
+        settle(() => driver.shutdown({ timeoutMs })),
+        settle(() => bus.flush({ timeoutMs })),
+      ]);
+      return own;
+    };
+
     const finishWith = (endKind: RunEnd, extra: Partial<Outcome> = {}): void => {
-      void end({ end: endKind, exitCode: EXIT_CODES[endKind], ...extra });
+      end({ end: endKind, exitCode: EXIT_CODES[endKind], ...extra }).catch(() => {
+        // end() guards every step; should it fail anyway, the process must still end, and with a failure.
+        release();
+        if (options.exit !== false) process.exit(EXIT_CODES[endKind] || 1);
+      });
     };
+    const terminated = (signal: "SIGTERM" | "SIGINT", alsoPrint?: { value: unknown }): void =>
+      finishWith(signal, {
+        error: { value: new Error(`terminated by ${signal}`) },
+        ...(alsoPrint === undefined ? {} : { alsoPrint }),
+      });
 
     hooks = installProcessHooks({
       onSignal: (signal) => {
+        // While finishing, delivery is bounded by its deadline: a signal then is not allowed to cut the output off.
         if (phase !== "running") return;
         if (signalled !== undefined) {
           // A second signal: the user is impatient, skip the rest of the grace period.
-          finishWith(signalled, { error: new Error(`terminated by ${signalled}`) });
+          terminated(signalled);
           return;
         }
         signalled = signal;
         controller.abort(new StructureRunEventsError("ERR_ABORTED", `the run received ${signal}`));
-        graceTimer = setTimeout(
-          () => finishWith(signal, { error: new Error(`terminated by ${signal}`) }),
-          signalGraceMs,
-        );
+        graceTimer = setTimeout(() => terminated(signal), boundDelay(signalGraceMs));
       },
-      onUncaughtException: (error) => finishWith("uncaught_exception", { error }),
-      onUnhandledRejection: (reason) => finishWith("unhandled_rejection", { error: reason }),
+      // An exception while winding down after a signal still ends the run as that signal (it was cancelled).
+      onUncaughtException: (error) =>
+        signalled !== undefined
+          ? terminated(signalled, { value: error })
+          : finishWith("uncaught_exception", { error: { value: error } }),
+      onUnhandledRejection: (reason) =>
+        signalled !== undefined
+          ? terminated(signalled, { value: reason })
+          : finishWith("unhandled_rejection", { error: { value: reason } }),
       onBeforeExit: () => {
         if (phase === "running") {
           finishWith("stalled", {
-            error: new Error(
-              "the event loop emptied while the entry had not settled: it awaits a promise that never resolves",
-            ),
+            error: {
+              value: new Error(
+                "the event loop emptied while the entry had not settled: it awaits a promise that never resolves",
+              ),
+            },
           });
         }
       },
       onExit: (code) => {
         if (phase === "done") return;
         // process.exit() from user code: the loop will not turn again, so deliver synchronously.
-        publishFinish({
+        const outcome: Outcome = {
           end: "threw",
           exitCode: code,
-          error: new Error(`the process exited with code ${code} before the structure finished`),
-        });
-        bus.flushSync({ timeoutMs: shutdownTimeoutMs });
-        phase = "done";
-        hooks?.remove();
-        running = false;
+          error: { value: new Error(`the process exited with code ${code} before the structure finished`) },
+        };
+        safely(() => publishFinish(outcome));
+        safely(() => bus.flushSync({ timeoutMs: shutdownTimeoutMs }));
+        // Without a synchronous delivery the driver cannot say at this point: claim nothing either way.
+        if (typeof driver.flushSync === "function") {
+          const report = safely(() => driver.flushSync?.({ timeoutMs: shutdownTimeoutMs }));
+          const undelivered = verdict(report);
+          if (undelivered !== undefined) {
+            writeStderr(`${PREFIX}${undelivered.message}\n`);
+            if (code === 0) process.exitCode = 1;
+          }
+        }
+        release();
       },
     });
 
-    try {
-      bus.publishEvent({ type: "StartStructureRunEvent", input_task_input: toArtifact(args) });
-    } catch (error) {
-      logger.error({ err: error }, "could not publish StartStructureRunEvent");
-    }
+    safely(
+      () => bus.publishEvent({ type: "StartStructureRunEvent", input_task_input: toArtifact(args) }),
+      (error) =>
+        safely(() => logger.error(`could not publish StartStructureRunEvent: ${describeThrown(error).message}`)),
+    );
     const context: StructureContext = {
       args,
       publishEvent: bus.publishEvent.bind(bus) as EventBus["publishEvent"],
@@ -229,49 +350,75 @@ export function runStructure<T>(
       .then(() => entry(context))
       .then(
         (value) => {
-          if (signalled !== undefined) finishWith(signalled, { error: new Error(`terminated by ${signalled}`) });
+          if (signalled !== undefined) terminated(signalled);
           else finishWith("returned", { value });
         },
         (error: unknown) => {
-          if (signalled !== undefined) finishWith(signalled, { error: new Error(`terminated by ${signalled}`) });
-          else finishWith("threw", { error });
+          if (signalled !== undefined) terminated(signalled);
+          else finishWith("threw", { error: { value: error } });
         },
       );
   });
 }
 
 function defaultDriver(env: Readonly<Record<string, string | undefined>>, logger: Logger): EventListenerDriver {
-  if (env.GT_CLOUD_STRUCTURE_RUN_ID !== undefined && env.GT_CLOUD_STRUCTURE_RUN_ID !== "") {
+  const runId = readEnv(env, "GT_CLOUD_STRUCTURE_RUN_ID");
+  if (runId !== undefined && runId !== "") {
     return new GriptapeCloudEventListenerDriver({ env, logger });
   }
   return new PrettyPrintEventListenerDriver();
 }
 
+/** Where the run's output goes, for the sentence that says it did not get there. Never holds credentials. */
+function destinationOf(driver: EventListenerDriver): string {
+  if (driver instanceof GriptapeCloudEventListenerDriver) {
+    try {
+      return `the Events API at ${new URL(driver.baseUrl).origin}`;
+    } catch {
+      return "the Events API";
+    }
+  }
+  return "the run's driver";
+}
+
 function outputArtifact(outcome: Outcome): Artifact {
-  if (outcome.end !== "returned") return toArtifact(asError(outcome.error));
+  if (outcome.end !== "returned") return errorArtifact(describeThrown(outcome.error?.value).message);
   try {
     return toArtifact(outcome.value);
   } catch (error) {
     outcome.exitCode = 1;
-    return toArtifact(new Error(`the structure's output could not be sent: ${messageOf(error)}`));
+    return errorArtifact(`the structure's output could not be sent: ${describeThrown(error).message}`);
   }
 }
 
-function asError(value: unknown): Error {
-  return value instanceof Error ? value : new Error(messageOf(value));
+/** An ErrorArtifact built from text only: nothing of a hostile thrown value reaches `toArtifact`. */
+function errorArtifact(message: string): Artifact {
+  return toArtifact(new Error(message));
 }
 
-function messageOf(value: unknown): string {
-  if (value instanceof Error) return value.message;
+/** Settles a driver or bus call: a report, or undefined when it threw, rejected or returned something else. */
+async function settle(call: () => Promise<DeliveryReport>): Promise<DeliveryReport | undefined> {
   try {
-    return typeof value === "string" ? value : (JSON.stringify(value) ?? String(value));
+    const report = await call();
+    return isReport(report) ? report : undefined;
   } catch {
-    return String(value);
+    return undefined;
   }
 }
 
-function describeError(error: unknown): string {
-  return `${error instanceof Error ? (error.stack ?? error.message) : `Error: ${messageOf(error)}`}\n`;
+function isReport(value: unknown): value is DeliveryReport {
+  if (typeof value !== "object" || value === null) return false;
+  const r = value as Record<string, unknown>;
+  return [r.sent, r.failed, r.dropped, r.pending].every((n) => typeof n === "number" && Number.isFinite(n));
+}
+
+function safely<T>(step: () => T, onError?: (error: unknown) => void): T | undefined {
+  try {
+    return step();
+  } catch (error) {
+    onError?.(error);
+    return undefined;
+  }
 }
 
 function writeStderr(text: string): void {

@@ -401,7 +401,7 @@ describe("retries exhausted", () => {
     // The fourth fault went to the later batch, which retried past it.
     expect(server.requests.map((r) => r.status)).toEqual([503, "reset", 500, 503, 202]);
     expect(firstArrivals(server)).toEqual(later);
-    expect(log.entries(ERROR).map((e) => e.msg)).toEqual([expect.stringContaining("gave up after retries")]);
+    expect(log.entries(ERROR).map((e) => e.msg)).toEqual([expect.stringContaining("given up after")]);
   });
 
   it("maxRetries: 0 makes a single attempt", async () => {

@@ -1,5 +1,7 @@
+import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { backoffDelay, classifyStatus, parseRetryAfter } from "../../src/http/retry-policy.js";
+import { backoffDelay, classifyError, classifyStatus, parseRetryAfter } from "../../src/http/retry-policy.js";
+import { thrownValue } from "../support/hostile-values.js";
 
 describe("classifyStatus", () => {
   it.each([
@@ -115,5 +117,52 @@ describe("backoffDelay (full jitter)", () => {
       expect(delay).toBeGreaterThanOrEqual(0);
       expect(delay).toBeLessThan(40);
     }
+  });
+});
+
+describe("classifyError", () => {
+  const coded = (code: string, cause = false): Error =>
+    cause
+      ? new TypeError("fetch failed", { cause: Object.assign(new Error(code), { code }) })
+      : Object.assign(new Error(code), { code });
+
+  it.each(["ENOTFOUND", "EAI_AGAIN", "ECONNREFUSED", "EHOSTUNREACH", "UND_ERR_CONNECT_TIMEOUT", "CERT_HAS_EXPIRED"])(
+    "%s could not connect: retried, and worth saying at once",
+    (code) => {
+      expect(classifyError(coded(code))).toBe("connect");
+      expect(classifyError(coded(code, true))).toBe("connect");
+    },
+  );
+
+  it.each(["ECONNRESET", "EPIPE", "UND_ERR_SOCKET", "UND_ERR_HEADERS_TIMEOUT", "UND_ERR_BODY_TIMEOUT", "ETIMEDOUT"])(
+    "%s is a network fault: retried",
+    (code) => {
+      expect(classifyError(coded(code))).toBe("network");
+    },
+  );
+
+  it.each([
+    "UND_ERR_INVALID_ARG",
+    "ERR_INVALID_CHAR",
+    "ERR_INVALID_ARG_TYPE",
+    "ERR_INVALID_URL",
+    "UND_ERR_NOT_SUPPORTED",
+  ])("%s: the request cannot be made, never retried", (code) => {
+    expect(classifyError(coded(code))).toBe("invalid_request");
+  });
+
+  it("an argument TypeError without a code is not retried; anything else unknown is", () => {
+    expect(classifyError(new TypeError("bad header"))).toBe("invalid_request");
+    expect(classifyError(new Error("something"))).toBe("network");
+    expect(classifyError("a string")).toBe("network");
+  });
+
+  it("never throws, whatever the value (property)", () => {
+    fc.assert(
+      fc.property(thrownValue, (make) => {
+        expect(["connect", "network", "invalid_request"]).toContain(classifyError(make()));
+      }),
+      { numRuns: 500 },
+    );
   });
 });

@@ -50,4 +50,17 @@ describe("runStructure in-process (exit: false)", () => {
       }),
     ).toThrow(expect.objectContaining({ code: "ERR_CONFIG", variable: "GT_EVENTS_SHUTDOWN_TIMEOUT_MS" }));
   });
+
+  it.each(["GT_EVENTS_SHUTDOWN_TIMEOUT_MS", "GT_EVENTS_SIGNAL_GRACE_MS"])(
+    "runStructure refuses %s above a day",
+    (variable) => {
+      expect(() =>
+        runStructure(() => 1, {
+          exit: false,
+          driver: new MemoryEventListenerDriver(),
+          env: { [variable]: "3000000000" },
+        }),
+      ).toThrow(expect.objectContaining({ code: "ERR_CONFIG", variable }));
+    },
+  );
 });

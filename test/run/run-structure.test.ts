@@ -227,15 +227,16 @@ describe("runStructure exit paths", () => {
     expect(String(expectDelivered(server, finished, 20).output_task_output?.value)).toContain("could not be sent");
   });
 
-  it("the delivery deadline (GT_EVENTS_SHUTDOWN_TIMEOUT_MS) bounds the exit when the API hangs", async () => {
+  it("the delivery deadline (GT_EVENTS_SHUTDOWN_TIMEOUT_MS) bounds the exit when the API hangs, and fails the run", async () => {
     server = await servers.healthy();
     server.setDown(true, { kind: "hang" });
     const started = performance.now();
     const finished = await start(["return-text", "3"], cloudEnv(server, { GT_EVENTS_SHUTDOWN_TIMEOUT_MS: "500" })).done;
-    // The run's own exit code, well before the default 10 s deadline, and the loss is reported.
-    expect(finished.code).toBe(0);
+    // Well before the default 10 s deadline; the output was lost, so the run failed, and says why.
+    expect(finished.code).toBe(1);
     expect(performance.now() - started).toBeLessThan(8000);
-    expect(finished.stderr).toContain("not every event of the run was delivered");
+    expect(finished.stderr).toContain("the run's output did not reach the Events API");
+    expect(finished.stderr).toContain("GT_EVENTS_SHUTDOWN_TIMEOUT_MS");
     expect(finished.stderr).not.toContain(API_KEY);
   });
 

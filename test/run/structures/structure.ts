@@ -47,6 +47,9 @@ await runStructure(async ({ publishEvent, signal }) => {
     case "exit":
       process.exit(7);
       break;
+    case "exit-zero":
+      process.exit(0);
+      break;
     case "exit-later":
       await new Promise((resolve) => setTimeout(resolve, 10));
       publishEvent({ type: "BeforeExit", n: 1 });
