@@ -1,5 +1,5 @@
 /**
- * DESIGN §3 against a real HTTP server on 127.0.0.1 that injects faults (test/support/fault-server.ts).
+ * docs/delivery.md against a real HTTP server on 127.0.0.1 that injects faults (test/support/fault-server.ts).
  * Each test asserts the counts of the driver's reports and what the server actually received.
  */
 import diagnosticsChannel from "node:diagnostics_channel";

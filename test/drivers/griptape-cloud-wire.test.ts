@@ -1,5 +1,5 @@
 /**
- * The exact wire shape of a POST (DESIGN §1).
+ * The exact wire shape of a POST (docs/wire-format.md).
  *
  * Why no nock here: nock 14 intercepts node:http/https and fetch, but NOT undici's `Pool.request`, which
  * speaks to a socket directly (checked: with nock active, a Pool request to a nock scope still goes to the

@@ -58,7 +58,7 @@ function firstArrivals(s: FaultServer): WireEvent[] {
   return out;
 }
 
-/** The guarantees of DESIGN §4 that hold on every path; returns the Finish event. */
+/** The guarantees of docs/run-structure.md that hold on every path; returns the Finish event. */
 function expectDelivered(s: FaultServer, finished: Finished, chunks: number): WireEvent {
   const events = firstArrivals(s);
   const finishes = events.filter((e) => e.type === "FinishStructureRunEvent");

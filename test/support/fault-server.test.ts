@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { type FaultServer, type FaultServerOptions, startFaultServer } from "./fault-server.js";
 
-// A real POST body (shared/fixtures/user-events-post.json), inlined so the test does not depend on files outside the repo.
+// A real POST body (test/fixtures/user-events-post.json), inlined so the test does not depend on files outside the repo.
 const fixture = JSON.stringify([
   {
     payload: {

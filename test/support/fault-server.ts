@@ -1,6 +1,6 @@
 /**
  * A real HTTP server on 127.0.0.1 that emulates the Griptape Cloud Events API POST route
- * (`POST {prefix}/api/structure-runs/{id}/events`, DESIGN.md §1) and injects faults, for delivery tests.
+ * (`POST {prefix}/api/structure-runs/{id}/events`, docs/wire-format.md) and injects faults, for delivery tests.
  *
  * Behaviour worth knowing:
  * - Faults apply only to requests whose path is the events route (any method); other paths answer 404 untouched.
