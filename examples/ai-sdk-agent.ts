@@ -9,8 +9,8 @@
  */
 import { jsonSchema, simulateReadableStream, stepCountIs, streamText, tool } from "ai";
 import { MockLanguageModelV3 } from "ai/test";
-import { publishAiSdkStream } from "../src/ai-sdk.js";
-import { runStructure } from "../src/index.js";
+import { runStructure } from "structure-run-events";
+import { publishAiSdkStream } from "structure-run-events/ai-sdk";
 
 await runStructure(async ({ args, publishEvent, signal }) => {
   const call = {

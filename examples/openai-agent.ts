@@ -12,8 +12,8 @@ import type {
   ChatCompletionMessageParam,
   ChatCompletionTool,
 } from "openai/resources/chat/completions";
-import { runStructure } from "../src/index.js";
-import { publishOpenAIStream, publishToolResults } from "../src/openai.js";
+import { runStructure } from "structure-run-events";
+import { publishOpenAIStream, publishToolResults } from "structure-run-events/openai";
 
 const tools: ChatCompletionTool[] = [
   {
