@@ -1,5 +1,5 @@
 import { parseArgs } from "node:util";
-import { UsageError } from "./usage-error.js";
+import { UsageError } from "../errors.js";
 
 export const USAGE = `Usage: structure-run-events <command> [options]
 

@@ -1,5 +1,5 @@
 import { Pool } from "undici";
-import { redactSecret } from "../logger.js";
+import { redactSecret } from "../redact.js";
 import type { BatchSender, SendOutcome, SyncSendResult } from "./batch-sender.js";
 import { classifyError, classifyStatus, errorCode, parseRetryAfter } from "./retry-policy.js";
 import { postSync } from "./sync-post.js";

@@ -1,6 +1,11 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import * as z from "zod";
-import { type UserEventEnvelope, UserEventEnvelopeSchema, UserEventsPostBodySchema } from "../events/wire-schemas.js";
+import { RunStateError } from "../errors.js";
+import {
+  type UserEventEnvelope,
+  UserEventEnvelopeSchema,
+  UserEventsPostBodySchema,
+} from "../events/user-events-post-body.js";
 import type { Logger } from "../logger.js";
 import { ApiError, zodIssues } from "./api-error.js";
 import { bearerKey, digestsEqual, keyDigest } from "./api-keys.js";
@@ -10,7 +15,6 @@ import { exceedsJsonDepth } from "./json-depth.js";
 import { readBody } from "./request-body.js";
 import type { RunStore } from "./run-store.js";
 import { sendRunsPage } from "./runs-page.js";
-import { RunStateError } from "./runtime-errors.js";
 import { EVENT_STREAM_HEADERS, EventStream } from "./sse.js";
 import type { StructureRun } from "./structure-run.js";
 

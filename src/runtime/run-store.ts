@@ -1,9 +1,10 @@
 import { randomUUID } from "node:crypto";
-import type { EventDetail, SystemEventDetail, SystemEventType, UserEventEnvelope } from "../events/wire-schemas.js";
+import { RunStateError, UnknownRunError } from "../errors.js";
+import type { UserEventEnvelope } from "../events/user-events-post-body.js";
+import type { EventDetail, SystemEventDetail, SystemEventType } from "../events/wire-schemas.js";
 import { generateApiKey, keyDigest } from "./api-keys.js";
 import { formatIsoMicros, MicrosecondClock } from "./clock.js";
 import type { NdjsonEventLog } from "./ndjson-event-log.js";
-import { RunStateError, UnknownRunError } from "./runtime-errors.js";
 import type { CreateRunOptions, StructureRun, StructureRunResource } from "./structure-run.js";
 import { parseSystemEventPayload, type SystemEventPayload, statusRank } from "./system-events.js";
 import { isTerminalStatus } from "./terminal-event.js";
