@@ -43,4 +43,4 @@ export {
   StructureRunStatusSchema,
 } from "./runtime/structure-run.js";
 export type { SystemEventPayload } from "./runtime/system-events.js";
-export { isTerminalEvent, TERMINAL_RUN_STATUSES } from "./runtime/terminal-event.js";
+export { isTerminalEvent, TERMINAL_RUN_STATUSES } from "./web/terminal-event.js";

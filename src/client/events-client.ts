@@ -8,7 +8,7 @@ import { type EventDetail, EventDetailSchema, type EventsPage, EventsPageSchema 
 import { redactSecret } from "../redact.js";
 import { MAX_JSON_DEPTH } from "../runtime/events-api-emulator-options.js";
 import { exceedsJsonDepth } from "../runtime/json-depth.js";
-import { isTerminalEvent } from "../runtime/terminal-event.js";
+import { isTerminalEvent } from "../web/terminal-event.js";
 import { EventDeduplicator } from "./event-deduplicator.js";
 import { SseLimitError, SseParser } from "./sse-parser.js";
 
