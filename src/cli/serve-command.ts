@@ -59,7 +59,7 @@ export async function serveCommand(options: ServeCommandOptions, env: Env = proc
           emulator.apiKey;
   process.stdout.write(
     `Events API emulator listening on ${emulator.url}\nAPI key: ${keySource}\n` +
-      `Try: GT_CLOUD_BASE_URL=${emulator.url} GT_CLOUD_API_KEY=<key> npx structure-run-events tail <run-id>\n`,
+      `Try: ${ENV.baseUrl}=${emulator.url} ${ENV.apiKey}=<key> npx structure-run-events tail <run-id>\n`,
   );
   let onSignal: ((signal: (typeof STOP_SIGNALS)[number]) => void) | undefined;
   process.stdout.write(webViewLine(emulator));

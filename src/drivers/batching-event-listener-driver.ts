@@ -1,4 +1,5 @@
 import PQueue from "p-queue";
+import { ENV } from "../config.js";
 import { boundDelay, MAX_TIMER_MS, TRANSPORT_GRACE_MS, timeoutOf } from "../delays.js";
 import { describeThrown } from "../describe-value.js";
 import type { SerializedEvent } from "../events/serialized-event.js";
@@ -442,7 +443,7 @@ export class BatchingEventListenerDriver implements EventListenerDriver {
             batch,
             batch.count,
             "unauthorized",
-            `the Events API refused the API key (HTTP ${outcome.status}); check GT_CLOUD_API_KEY. Nothing more will be sent: every event from now on counts as failed`,
+            `the Events API refused the API key (HTTP ${outcome.status}); check ${ENV.apiKey}. Nothing more will be sent: every event from now on counts as failed`,
             { httpStatus: outcome.status },
             flight,
           );
@@ -525,7 +526,7 @@ export class BatchingEventListenerDriver implements EventListenerDriver {
   #warnTrouble(outcome: RetryOutcome): void {
     if (this.#troubleWarned || outcome.transport === "aborted") return;
     this.#troubleWarned = true;
-    const hint = outcome.transport === "connect" ? "; check GT_CLOUD_BASE_URL" : "";
+    const hint = outcome.transport === "connect" ? `; check ${ENV.baseUrl}` : "";
     this.#logger.warn(
       `events are not being delivered yet: ${outcome.reason}${hint}. Retrying (up to ${this.#options.maxRetries} retries per batch, within the shutdown deadline)`,
     );

@@ -1,5 +1,6 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import * as z from "zod";
+import { ENV } from "../config.js";
 import { RunStateError } from "../errors.js";
 import {
   type UserEventEnvelope,
@@ -171,14 +172,9 @@ export class EventsApiRouter {
     if (digestsEqual(digest, this.#ctx.masterKeyDigest)) return { kind: "master" };
     const runId = this.#ctx.store.runIdForKeyDigest(digest);
     if (runId === undefined) {
-      throw new ApiError(
-        401,
-        "unauthorized",
-        "invalid API key: use the run's key (GT_CLOUD_API_KEY) or the master key",
-        {
-          headers: { "www-authenticate": 'Bearer error="invalid_token"' },
-        },
-      );
+      throw new ApiError(401, "unauthorized", `invalid API key: use the run's key (${ENV.apiKey}) or the master key`, {
+        headers: { "www-authenticate": 'Bearer error="invalid_token"' },
+      });
     }
     return { kind: "run", runId };
   }
