@@ -2,6 +2,7 @@ import PQueue from "p-queue";
 import { ENV } from "../config.js";
 import { boundDelay, MAX_TIMER_MS, TRANSPORT_GRACE_MS, timeoutOf } from "../delays.js";
 import { describeThrown } from "../describe-value.js";
+import { timestampJson } from "../events/ids.js";
 import type { SerializedEvent } from "../events/serialized-event.js";
 import type { BatchSender, SyncSendResult } from "../http/batch-sender.js";
 import { classifyError } from "../http/retry-policy.js";
@@ -54,25 +55,6 @@ const FINAL_EVENT_TYPE = "FinishStructureRunEvent";
 const QUEUED_EVENT_OVERHEAD = 192;
 /** Consecutive failed attempts of a batch after which the driver says once that delivery is failing. */
 const WARN_AFTER_FAILED_ATTEMPTS = 2;
-
-/**
- * The envelope's timestamp as the payload already spells it. Events serialised by the bus start with
- * `{"type":…,"id":"<32 hex>","timestamp":`, so the text can be sliced out instead of printing the double
- * again (printing a double costs as much as a tenth of the rest of the envelope). Anything else is printed.
- */
-function timestampText(event: SerializedEvent, typeJson: string): string {
-  const { json } = event;
-  const at = TYPE_PREFIX.length + typeJson.length + ID_INFIX.length + 32 + TIMESTAMP_INFIX.length;
-  const end = json.indexOf(",", at);
-  const laidOut =
-    end > at &&
-    json.startsWith(TIMESTAMP_INFIX, at - TIMESTAMP_INFIX.length) &&
-    json.startsWith(ID_INFIX, TYPE_PREFIX.length + typeJson.length);
-  return laidOut ? json.slice(at, end) : String(event.timestamp);
-}
-const TYPE_PREFIX = '{"type":';
-const ID_INFIX = ',"id":"';
-const TIMESTAMP_INFIX = '","timestamp":';
 
 /**
  * The delivery engine (see docs/delivery.md): an ordered, bounded queue of serialised events, adaptive batches
@@ -317,7 +299,9 @@ export class BatchingEventListenerDriver implements EventListenerDriver {
 
   #envelope(event: SerializedEvent): string {
     const type = this.#typeJsonOf(event.type);
-    return `{"payload":${event.json},"timestamp":${timestampText(event, type)},"type":${type}}`;
+    // The timestamp as the payload spells it: the same double printed the same way (events of one millisecond share
+    // the text, see timestampJson), without reading it back out of the payload, which would flatten the string.
+    return `{"payload":${event.json},"timestamp":${timestampJson(event.timestamp)},"type":${type}}`;
   }
 
   #typeJsonOf(type: string): string {
