@@ -5,7 +5,7 @@ import { type Sink, startSink } from "./sink.js";
 
 /**
  * Issue 3's delivery targets, measured in one run against one loopback sink in its own process:
- * events/s end to end, ours vs. the floor (>= 0.8x), OpenTelemetry logs (>= 1.3x) and posthog-node (>= 5x).
+ * events/s end to end, ours vs. the floor (>= 1.0x since issue 11; it was 0.8x), OpenTelemetry logs (>= 1.3x) and posthog-node (>= 5x).
  * Every client runs in its own child process, N events of the same content, B per request, one request
  * in flight; the rounds interleave the clients so that a noisy moment does not land on one client only.
  */
@@ -134,7 +134,7 @@ function report(trials: Map<string, Trial[]>): boolean {
 
   const ours = medians.get("ours")!;
   const targets: [string, string, number][] = [
-    ["ours / floor", "floor", 0.8],
+    ["ours / floor", "floor", 1.0],
     ["ours / OpenTelemetry", "otel", 1.3],
     ["ours / posthog-node", "posthog", 5],
   ];

@@ -1,4 +1,4 @@
-import { EventsApiEmulator } from "../src/index.js";
+import { EventsApiEmulator } from "../src/local.js";
 
 /**
  * The Events API emulator in its own process, for the ingest benchmark: one run, its URL and key over IPC;

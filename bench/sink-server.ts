@@ -1,7 +1,7 @@
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { gunzipSync } from "node:zlib";
-import { type SinkCommand, type SinkMessage, wallNow } from "./sink-protocol.js";
+import { monotonicMs, type SinkCommand, type SinkMessage, wallNow } from "./sink-protocol.js";
 
 /**
  * The loopback sink of the delivery benchmarks, run in its own process (forked with IPC) so that its
@@ -13,14 +13,21 @@ import { type SinkCommand, type SinkMessage, wallNow } from "./sink-protocol.js"
  * - `…/v1/logs` (OTLP/HTTP, JSON or protobuf): the log records;
  * - anything else (our driver, the floor): the length of the JSON array.
  *
+ * Under `/l/<id>/…` (the latency benchmark) each event also carries the moment it was published, on the shared
+ * monotonic clock (`monotonicMs`): our TextChunkEvent in its `token`, an OTLP log record in its `sentAt` attribute,
+ * a posthog event in its `sentAt` property. The sink keeps arrival minus that, per event, the arrival being when
+ * the request's body has been read.
+ *
  * IPC: the parent sends `{ cmd: "expect", id, n }`; the sink answers `{ type: "done", id, count, at }` when
  * `n` events of `id` have arrived (`at`: wall-clock ms, comparable across processes), and
- * `{ type: "count", id, count, errors }` to `{ cmd: "count", id }`.
+ * `{ type: "count", id, count, errors }` to `{ cmd: "count", id }`, `{ type: "latencies", id, latencies }` to
+ * `{ cmd: "latencies", id }`.
  */
 
 const counts = new Map<string, number>();
 const expected = new Map<string, number>();
 const errors = new Map<string, string[]>();
+const latencies = new Map<string, number[]>();
 
 function send(message: SinkMessage): void {
   process.send?.(message);
@@ -102,10 +109,37 @@ function countBody(path: string, contentType: string, body: Buffer): number {
   return parsed.length;
 }
 
+interface OtlpJsonRecords {
+  resourceLogs?: {
+    scopeLogs?: { logRecords?: { attributes?: { key: string; value: { stringValue?: string } }[] }[] }[];
+  }[];
+}
+
+/** The publish moments (monotonic ms) the events of a latency body carry; see the header comment. */
+function sentTimes(path: string, body: Buffer): number[] {
+  const parsed = JSON.parse(body.toString("utf8")) as unknown;
+  if (path.endsWith("/v1/logs")) {
+    const out: number[] = [];
+    for (const r of (parsed as OtlpJsonRecords).resourceLogs ?? []) {
+      for (const s of r.scopeLogs ?? []) {
+        for (const record of s.logRecords ?? []) {
+          out.push(Number(record.attributes?.find((a) => a.key === "sentAt")?.value.stringValue));
+        }
+      }
+    }
+    return out;
+  }
+  if (path.endsWith("/batch/") || path.endsWith("/batch")) {
+    return (parsed as { batch: { properties: { sentAt: number } }[] }).batch.map((e) => Number(e.properties.sentAt));
+  }
+  return (parsed as { payload: { token: string } }[]).map((e) => Number(e.payload.token));
+}
+
 function handle(req: IncomingMessage, res: ServerResponse): void {
   const chunks: Buffer[] = [];
   req.on("data", (chunk: Buffer) => chunks.push(chunk));
   req.on("end", () => {
+    const arrivedAt = monotonicMs();
     const path = req.url ?? "/";
     if (req.method !== "POST") {
       res.writeHead(404, { "content-length": "0" }).end();
@@ -115,10 +149,16 @@ function handle(req: IncomingMessage, res: ServerResponse): void {
       res.writeHead(503, { "content-length": "0" }).end();
       return;
     }
-    const id = /^\/c\/([^/]+)\//.exec(path)?.[1] ?? "unrouted";
+    const route = /^\/([cl])\/([^/]+)\//.exec(path);
+    const id = route?.[2] ?? "unrouted";
     try {
       let body = Buffer.concat(chunks);
       if (req.headers["content-encoding"] === "gzip") body = gunzipSync(body);
+      if (route?.[1] === "l") {
+        const list = latencies.get(id) ?? [];
+        for (const sentAt of sentTimes(path, body)) list.push(arrivedAt - sentAt);
+        latencies.set(id, list);
+      }
       record(id, countBody(path, String(req.headers["content-type"] ?? ""), body));
     } catch (error) {
       noteError(id, `${path}: ${String(error)}`);
@@ -146,6 +186,9 @@ function main(): void {
         count: counts.get(message.id) ?? 0,
         errors: errors.get(message.id) ?? [],
       });
+    } else if (message.cmd === "latencies") {
+      send({ type: "latencies", id: message.id, latencies: latencies.get(message.id) ?? [] });
+      latencies.delete(message.id);
     }
   });
   // The parent going away (even killed) closes the IPC channel: the sink must not outlive it.

@@ -8,11 +8,15 @@ export interface Sink {
   readonly origin: string;
   /** Base URL for client `id`: everything posted under it is counted for `id`. */
   clientUrl(id: string): string;
+  /** Base URL for client `id` in the latency benchmark: counted, and each event's publish-to-arrival time kept. */
+  latencyUrl(id: string): string;
   /** Base URL under which every POST gets 503. */
   readonly outageUrl: string;
   /** Registers `n` expected events for `id`; resolves when the sink has counted them, else undefined at the timeout. */
   expect(id: string, n: number, timeoutMs: number): Promise<{ count: number; at: number } | undefined>;
   count(id: string): Promise<{ count: number; errors: string[] }>;
+  /** Publish-to-arrival ms of each event that arrived under `latencyUrl(id)`, then forgotten by the sink. */
+  latencies(id: string): Promise<number[]>;
   close(): Promise<void>;
 }
 
@@ -32,6 +36,7 @@ export async function startSink(): Promise<Sink> {
     origin,
     outageUrl: `${origin}/outage`,
     clientUrl: (id) => `${origin}/c/${encodeURIComponent(id)}`,
+    latencyUrl: (id) => `${origin}/l/${encodeURIComponent(id)}`,
     async expect(id, n, timeoutMs) {
       const done = child.waitFor((m) => m.type === "done" && m.id === id, timeoutMs);
       command({ cmd: "expect", id, n });
@@ -46,6 +51,15 @@ export async function startSink(): Promise<Sink> {
         5000,
       );
       return message?.type === "count" ? { count: message.count, errors: message.errors } : { count: -1, errors: [] };
+    },
+    async latencies(id) {
+      const before = child.messages.length;
+      command({ cmd: "latencies", id });
+      const message = await child.waitFor(
+        (m) => m.type === "latencies" && m.id === id && child.messages.indexOf(m) >= before,
+        5000,
+      );
+      return message?.type === "latencies" ? message.latencies : [];
     },
     async close() {
       child.process.kill("SIGTERM");

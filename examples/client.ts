@@ -9,7 +9,7 @@
  * streamEvents resumes from the last offset after a dropped connection and yields each event once (by payload.id:
  * delivery is at least once, so a retried batch may be stored twice).
  */
-import { EventsClient } from "structure-run-events";
+import { EventsClient } from "structure-run-events/local";
 
 const [structureId = "local-structure", ...args] = process.argv.slice(2);
 const baseUrl = process.env.GT_CLOUD_BASE_URL ?? "http://127.0.0.1:8080";

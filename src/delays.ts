@@ -38,3 +38,9 @@ export function timeoutOf(options: unknown): number | undefined {
     return undefined;
   }
 }
+
+/**
+ * How long past its own deadline a sender's request (or a shutdown's close) may run before the driver stops waiting
+ * for it: the guarantee that nothing outlives a deadline must not rest on every transport honouring its abort signal.
+ */
+export const TRANSPORT_GRACE_MS = 100;

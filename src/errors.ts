@@ -1,12 +1,34 @@
 /**
- * Every error this library throws extends `StructureRunEventsError` and carries a stable `code`,
- * so callers branch on `err.code` rather than on message text (undici's convention).
- * Messages say what to do and never contain a secret.
+ * Every error class of the library, in one place. Each extends `StructureRunEventsError` and carries a stable
+ * `code` from `ErrorCode`, so callers branch on `err.code` rather than on message text (undici's convention).
+ * Messages say what to do and never contain a secret. Which entry point exports which class: the root has the
+ * structure's errors, `structure-run-events/local` the local runtime's and the client's, each adapter subpath its
+ * own; they are the same classes everywhere, so `instanceof` holds across entry points.
  */
-export class StructureRunEventsError extends Error {
-  readonly code: string;
 
-  constructor(code: string, message: string, options?: { cause?: unknown }) {
+/** The stable `code` of every error the library throws. */
+export type ErrorCode =
+  | "ERR_INVALID_EVENT"
+  | "ERR_INVALID_ARTIFACT"
+  | "ERR_CONFIG"
+  | "ERR_SHUT_DOWN"
+  | "ERR_LISTENER"
+  /** A second `runStructure` while one runs. */
+  | "ERR_ALREADY_RUNNING"
+  /** The reason of a run's `signal` when SIGTERM or SIGINT aborts it. */
+  | "ERR_ABORTED"
+  | "ERR_MODEL_STREAM"
+  | "ERR_STREAM_ABORTED"
+  | "ERR_EVENTS_API"
+  | "ERR_UNKNOWN_RUN"
+  | "ERR_RUN_STATE"
+  | "ERR_NOT_LISTENING"
+  | "ERR_USAGE";
+
+export class StructureRunEventsError extends Error {
+  readonly code: ErrorCode;
+
+  constructor(code: ErrorCode, message: string, options?: { cause?: unknown }) {
     super(message, options);
     this.name = new.target.name;
     this.code = code;
@@ -121,5 +143,56 @@ export class ModelStreamError extends StructureRunEventsError {
 export class StreamAbortedError extends StructureRunEventsError {
   constructor(message: string, options?: { cause?: unknown }) {
     super("ERR_STREAM_ABORTED", message, options);
+  }
+}
+
+/**
+ * The Events API answered with an error status, or with something that is not what the route promises (then
+ * `status` is the HTTP status of that answer, 2xx included; 0 when there was no answer). Thrown by `EventsClient`.
+ * Code `ERR_EVENTS_API`.
+ */
+export class EventsApiError extends StructureRunEventsError {
+  readonly status: number;
+
+  constructor(status: number, message: string) {
+    super("ERR_EVENTS_API", message);
+    this.status = status;
+  }
+}
+
+/** No run has this id in the emulator. Code `ERR_UNKNOWN_RUN`. */
+export class UnknownRunError extends StructureRunEventsError {
+  readonly runId: string;
+
+  constructor(runId: string) {
+    super("ERR_UNKNOWN_RUN", `no structure run with id "${runId}": create it with createRun() first`);
+    this.runId = runId;
+  }
+}
+
+/**
+ * A SYSTEM event that the run's lifecycle does not allow now: statuses only move forward
+ * (QUEUED → STARTING → RUNNING → a terminal status), and nothing follows a terminal status. Code `ERR_RUN_STATE`.
+ */
+export class RunStateError extends StructureRunEventsError {
+  readonly runId: string;
+
+  constructor(runId: string, message: string) {
+    super("ERR_RUN_STATE", message);
+    this.runId = runId;
+  }
+}
+
+/** The emulator is not listening (not started yet, or closed). Code `ERR_NOT_LISTENING`. */
+export class EmulatorStateError extends StructureRunEventsError {
+  constructor(message: string) {
+    super("ERR_NOT_LISTENING", message);
+  }
+}
+
+/** Bad command-line input. Code `ERR_USAGE`; the CLI prints the message and the usage, and exits 2. Not exported. */
+export class UsageError extends StructureRunEventsError {
+  constructor(message: string) {
+    super("ERR_USAGE", message);
   }
 }

@@ -1,23 +1,10 @@
+// Entry point of `structure-run-events`: what structure code and its tests use. The bus and its listeners, the
+// drivers, runStructure, the events and their schemas, artifacts and prompt stacks, the errors. The local runtime and
+// the client are behind `structure-run-events/local`, each SDK adapter behind its own subpath; none is loaded here.
 export { EventBus, type EventBusOptions, type EventListenerRegistration, eventBus } from "./bus/event-bus.js";
 export { type EventHandler, EventListener, type EventListenerOptions } from "./bus/event-listener.js";
-export {
-  type CreatedRun,
-  EVENTS_CLIENT_DEFAULTS,
-  EventsApiError,
-  EventsClient,
-  type EventsClientOptions,
-  type StreamEventsOptions,
-} from "./client/events-client.js";
-export {
-  BatchingEventListenerDriver,
-  type DriverStats,
-} from "./drivers/batching-event-listener-driver.js";
-export {
-  type BatchingOptions,
-  DEFAULT_BATCHING_OPTIONS,
-  TUNING_ENV_PREFIX,
-  tuningEnvName,
-} from "./drivers/batching-options.js";
+export type { DriverStats } from "./drivers/batching-event-listener-driver.js";
+export { type BatchingOptions, DEFAULT_BATCHING_OPTIONS } from "./drivers/batching-options.js";
 export {
   DIAGNOSTICS_CHANNELS,
   type DropDiagnostic,
@@ -34,7 +21,6 @@ export type {
   OutputDelivery,
 } from "./drivers/event-listener-driver.js";
 export {
-  DEFAULT_BASE_URL,
   GriptapeCloudEventListenerDriver,
   type GriptapeCloudEventListenerDriverOptions,
 } from "./drivers/griptape-cloud-event-listener-driver.js";
@@ -45,6 +31,7 @@ export {
 } from "./drivers/pretty-print-event-listener-driver.js";
 export {
   ConfigError,
+  type ErrorCode,
   type FieldIssue,
   InvalidArtifactError,
   InvalidEventError,
@@ -75,8 +62,59 @@ export {
   TextArtifactSchema,
   toArtifact,
 } from "./events/artifacts.js";
-export * from "./events/event-schemas.js";
-export { newEventId, nowSeconds } from "./events/ids.js";
+export {
+  type ActionChunkEvent,
+  ActionChunkEventSchema,
+  type AudioChunkEvent,
+  AudioChunkEventSchema,
+  type CustomEvent,
+  type CustomEventInput,
+  CustomEventSchema,
+  type Event,
+  type EventInput,
+  type EventType,
+  type FinishActionsSubtaskEvent,
+  FinishActionsSubtaskEventSchema,
+  type FinishAudioTranscriptionEvent,
+  FinishAudioTranscriptionEventSchema,
+  type FinishImageGenerationEvent,
+  FinishImageGenerationEventSchema,
+  type FinishImageQueryEvent,
+  FinishImageQueryEventSchema,
+  type FinishPromptEvent,
+  FinishPromptEventSchema,
+  type FinishStructureRunEvent,
+  FinishStructureRunEventSchema,
+  type FinishTaskEvent,
+  FinishTaskEventSchema,
+  type FinishTextToSpeechEvent,
+  FinishTextToSpeechEventSchema,
+  KNOWN_EVENT_SCHEMAS,
+  type KnownEvent,
+  type KnownEventInput,
+  type KnownEventOf,
+  type KnownEventType,
+  type StartActionsSubtaskEvent,
+  StartActionsSubtaskEventSchema,
+  type StartAudioTranscriptionEvent,
+  StartAudioTranscriptionEventSchema,
+  type StartImageGenerationEvent,
+  StartImageGenerationEventSchema,
+  type StartImageQueryEvent,
+  StartImageQueryEventSchema,
+  type StartPromptEvent,
+  StartPromptEventSchema,
+  type StartStructureRunEvent,
+  StartStructureRunEventSchema,
+  type StartTaskEvent,
+  StartTaskEventSchema,
+  type StartTextToSpeechEvent,
+  StartTextToSpeechEventSchema,
+  type SubtaskAction,
+  SubtaskActionSchema,
+  type TextChunkEvent,
+  TextChunkEventSchema,
+} from "./events/event-schemas.js";
 export {
   type JsonObject,
   type JsonObjectInput,
@@ -105,9 +143,12 @@ export {
   UsageSchema,
 } from "./events/prompt-stack.js";
 export { SerializedEvent } from "./events/serialized-event.js";
-export * from "./events/wire-schemas.js";
-export type { BatchSender, SendOutcome, SyncSendResult, TransportFailure } from "./http/batch-sender.js";
-export { LOG_FORMAT_ENV, type Logger } from "./logger.js";
+export {
+  type UserEventEnvelope,
+  UserEventEnvelopeSchema,
+  UserEventsPostBodySchema,
+} from "./events/user-events-post-body.js";
+export type { Logger } from "./logger.js";
 export {
   DEFAULT_RUN_OPTIONS,
   type RunEnd,
@@ -119,31 +160,3 @@ export {
   type UndeliveredOutput,
   type UndeliveredReason,
 } from "./run/run-structure.js";
-export { type ApiErrorBody, ApiErrorBodySchema, type ApiErrorCode } from "./runtime/api-error.js";
-export { formatIsoMicros, formatSystemTime } from "./runtime/clock.js";
-export { EventsApiEmulator } from "./runtime/events-api-emulator.js";
-export {
-  EVENTS_API_EMULATOR_DEFAULTS,
-  EVENTS_PAGE_DEFAULT_LIMIT,
-  EVENTS_PAGE_MAX_LIMIT,
-  type EventsApiEmulatorOptions,
-} from "./runtime/events-api-emulator-options.js";
-export {
-  LOCAL_RUN_DEFAULTS,
-  type LocalRun,
-  type LocalRunOptions,
-  type LocalRunResult,
-  startLocalRun,
-} from "./runtime/local-run.js";
-export { EmulatorStateError, RunStateError, UnknownRunError } from "./runtime/runtime-errors.js";
-export {
-  type CreateRunOptions,
-  STRUCTURE_RUN_STATUSES,
-  type StructureRun,
-  type StructureRunResource,
-  StructureRunResourceSchema,
-  type StructureRunStatus,
-  StructureRunStatusSchema,
-} from "./runtime/structure-run.js";
-export type { SystemEventPayload } from "./runtime/system-events.js";
-export { isTerminalEvent, TERMINAL_RUN_STATUSES } from "./runtime/terminal-event.js";

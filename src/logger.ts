@@ -1,50 +1,10 @@
 import { writeSync } from "node:fs";
-import { type DestinationStream, type Logger, pino } from "pino";
+import { createRequire } from "node:module";
+import type { DestinationStream, Logger, pino as Pino } from "pino";
+import { ENV, type Env } from "./config.js";
+import { REDACT_PATHS, REDACTED } from "./redact.js";
 
 export type { Logger } from "pino";
-
-/**
- * Paths pino censors in every log line. Redaction is configuration, not care: even a careless
- * `logger.info({ headers })` cannot print the key.
- */
-export const REDACT_PATHS = [
-  "apiKey",
-  "api_key",
-  "authorization",
-  "Authorization",
-  "headers.authorization",
-  "headers.Authorization",
-  "*.apiKey",
-  "*.authorization",
-  "*.headers.authorization",
-  "*.headers.Authorization",
-];
-
-export const REDACTED = "[redacted]";
-
-/**
- * `text` with every occurrence of `secret` censored: for text from outside (a server's error body, a value pasted
- * into the wrong variable) that is about to reach a message or a log line.
- */
-export function redactSecret(text: string, secret: string): string {
-  return secret === "" ? text : text.replaceAll(secret, REDACTED);
-}
-
-/**
- * `raw` (a URL, maybe one that does not parse) with any userinfo censored: everything between the scheme's `//`
- * (or the start) and the last `@`. Deliberately greedy: in text that is not a URL there is no telling where a
- * password containing `/` or `@` ends, and censoring a little too much costs nothing.
- */
-export function redactUrlCredentials(raw: string): string {
-  const at = raw.lastIndexOf("@");
-  if (at === -1) return raw;
-  const scheme = raw.indexOf("//");
-  const from = scheme !== -1 && scheme < at ? scheme + 2 : 0;
-  return `${raw.slice(0, from)}${REDACTED}${raw.slice(at)}`;
-}
-
-/** Environment variable choosing the default logger's format: `text`, `json`, or unset (text on a TTY). */
-export const LOG_FORMAT_ENV = "GT_EVENTS_LOG_FORMAT";
 
 export type LogFormat = "text" | "json";
 
@@ -53,16 +13,13 @@ export type LogFormat = "text" | "json";
  * terminal (a person reads it) and JSON otherwise (a log collector reads it). `problem` says why a set value was
  * not used.
  */
-export function resolveLogFormat(
-  env: Readonly<Record<string, string | undefined>>,
-  stderrIsTty: boolean,
-): { format: LogFormat; problem?: string } {
-  const raw = env[LOG_FORMAT_ENV];
+export function resolveLogFormat(env: Env, stderrIsTty: boolean): { format: LogFormat; problem?: string } {
+  const raw = env[ENV.logFormat];
   const wanted = typeof raw === "string" ? raw.trim().toLowerCase() : "";
   if (wanted === "text" || wanted === "json") return { format: wanted };
   const format = stderrIsTty ? "text" : "json";
   if (wanted === "") return { format };
-  return { format, problem: `${LOG_FORMAT_ENV} must be "text" or "json"; using ${format}` };
+  return { format, problem: `${ENV.logFormat} must be "text" or "json"; using ${format}` };
 }
 
 const LEVEL_NAMES: Record<number, string> = {
@@ -128,17 +85,43 @@ let defaultLogger: Logger | undefined;
 
 /**
  * The library's default logger: warnings and errors only, to stderr, synchronously, as text lines on a terminal
- * and JSON lines otherwise (`GT_EVENTS_LOG_FORMAT` forces either). Created on first use. Every log line of the
- * library goes through here or through a logger the caller gave, so this is the one module that loads pino.
+ * and JSON lines otherwise (`GT_EVENTS_LOG_FORMAT` forces either). Every log line of the library goes through here
+ * or through a logger the caller gave, so this is the one module that loads pino.
+ *
+ * pino is loaded when the first line is logged, not before: a structure whose delivery goes well logs nothing,
+ * and loading pino costs ~15 ms of CPU and ~8 MiB of memory at start-up (measured with bench/cold-start.bench.ts).
+ * What is returned at once is a stand-in that makes the real logger on its first use, synchronously (pino is
+ * CommonJS, so `require` loads it in place), so a warning just before exit is still written.
  */
 export function getDefaultLogger(): Logger {
-  if (defaultLogger === undefined) {
-    const { format, problem } = resolveLogFormat(process.env, process.stderr.isTTY === true);
-    defaultLogger = pino(
-      { name: "structure-run-events", level: "warn", redact: { paths: REDACT_PATHS, censor: REDACTED } },
-      destination(2, format),
-    );
-    if (problem !== undefined) defaultLogger.warn(problem);
-  }
+  defaultLogger ??= lazyLogger(makeDefaultLogger);
   return defaultLogger;
+}
+
+function makeDefaultLogger(): Logger {
+  const { format, problem } = resolveLogFormat(process.env, process.stderr.isTTY === true);
+  const pino = createRequire(import.meta.url)("pino") as typeof Pino;
+  const logger = pino(
+    { name: "structure-run-events", level: "warn", redact: { paths: REDACT_PATHS, censor: REDACTED } },
+    destination(2, format),
+  );
+  if (problem !== undefined) logger.warn(problem);
+  return logger;
+}
+
+/** A Logger that makes the real one with `make` when any of its properties is first read. */
+function lazyLogger(make: () => Logger): Logger {
+  let made: Logger | undefined;
+  const real = (): Logger => {
+    made ??= make();
+    return made;
+  };
+  return new Proxy({} as Logger, {
+    get(_target, property) {
+      const logger = real();
+      const value: unknown = Reflect.get(logger, property, logger);
+      return typeof value === "function" ? value.bind(logger) : value;
+    },
+    has: (_target, property) => Reflect.has(real(), property),
+  });
 }

@@ -1,6 +1,10 @@
 import { pino } from "pino";
 import { describe, expect, it } from "vitest";
-import { formatLogLine, LOG_FORMAT_ENV, redactUrlCredentials, resolveLogFormat } from "../src/logger.js";
+import { ENV } from "../src/config.js";
+import { formatLogLine, resolveLogFormat } from "../src/logger.js";
+import { redactUrlCredentials } from "../src/redact.js";
+
+const LOG_FORMAT_ENV = ENV.logFormat;
 
 /** What a real pino logger writes for one call, as the default logger's destination receives it. */
 function pinoLine(log: (logger: pino.Logger) => void): string {

@@ -1,5 +1,6 @@
 import { parseArgs } from "node:util";
-import { UsageError } from "./usage-error.js";
+import { ENV } from "../config.js";
+import { UsageError } from "../errors.js";
 
 export const USAGE = `Usage: structure-run-events <command> [options]
 
@@ -10,9 +11,9 @@ Commands:
   serve [--port N] [--host H] [--events-file F] [--api-key-file F] [-- <command> [args...]]
         Run the Events API emulator alone. With a command, each run created over HTTP
         (POST /api/structures/{id}/runs) starts it. Master key: --api-key-file, else
-        GT_EMULATOR_API_KEY, else a generated one (printed).
+        ${ENV.emulatorApiKey}, else a generated one (printed).
   tail <run-id> [--base-url U] [--api-key-file F] [--offset N] [--json]
-        Follow a run's events from any Events API (default GT_CLOUD_BASE_URL, GT_CLOUD_API_KEY).
+        Follow a run's events from any Events API (default ${ENV.baseUrl}, ${ENV.apiKey}).
 
 Options:
   --port N          port to listen on (default: any free port for run, 8080 for serve)
@@ -121,7 +122,7 @@ export function parseCommand(argv: readonly string[]): Command {
  */
 function refuseKeyInArgv(command: string, own: readonly string[]): void {
   if (!own.some((arg) => arg === "--api-key" || arg.startsWith("--api-key="))) return;
-  const variable = command === "serve" ? "GT_EMULATOR_API_KEY" : "GT_CLOUD_API_KEY";
+  const variable = command === "serve" ? ENV.emulatorApiKey : ENV.apiKey;
   throw new UsageError(
     `--api-key was removed: a key on the command line is visible to every user of this machine (ps). ` +
       `Set ${variable}, or pass --api-key-file FILE ("-" reads standard input)`,

@@ -2,7 +2,7 @@ import { EventDeduplicator } from "../client/event-deduplicator.js";
 import { artifactValue, summarizeEvent } from "../events/event-summary.js";
 import { printable, printableText } from "../events/printable.js";
 import type { EventDetail } from "../events/wire-schemas.js";
-import { isTerminalEvent } from "../runtime/terminal-event.js";
+import { isTerminalEvent } from "../web/terminal-event.js";
 
 export interface LiveViewOptions {
   /** Default: process.stdout. */

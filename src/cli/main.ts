@@ -1,11 +1,10 @@
 #!/usr/bin/env node
 import { readFileSync } from "node:fs";
-import { StructureRunEventsError } from "../errors.js";
+import { StructureRunEventsError, UsageError } from "../errors.js";
 import { parseCommand, USAGE } from "./cli-args.js";
 import { runCommand } from "./run-command.js";
 import { serveCommand } from "./serve-command.js";
 import { tailCommand } from "./tail-command.js";
-import { UsageError } from "./usage-error.js";
 
 async function main(argv: readonly string[]): Promise<number> {
   const command = parseCommand(argv);

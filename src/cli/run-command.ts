@@ -1,5 +1,4 @@
-import { EventsApiEmulator } from "../runtime/events-api-emulator.js";
-import { startLocalRun } from "../runtime/local-run.js";
+import { EventsApiEmulator, startLocalRun } from "../local.js";
 import { LiveView } from "./live-view.js";
 import { nextInterrupt, webViewLine } from "./web-view.js";
 

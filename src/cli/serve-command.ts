@@ -1,6 +1,5 @@
-import { EventsApiEmulator } from "../runtime/events-api-emulator.js";
-import { EMULATOR_API_KEY_ENV } from "../runtime/events-api-emulator-options.js";
-import { type LocalRun, startLocalRun } from "../runtime/local-run.js";
+import { ENV, type Env } from "../config.js";
+import { EventsApiEmulator, type LocalRun, startLocalRun } from "../local.js";
 import { readApiKeyFile } from "./api-key-file.js";
 import { webViewLine } from "./web-view.js";
 
@@ -21,10 +20,7 @@ const STOP_SIGNALS = ["SIGINT", "SIGTERM", "SIGHUP"] as const;
  * A stop signal is passed to every running structure's process group (a second skips runStructure's grace, a
  * third kills); the emulator closes once they have all ended, so their last events still arrive.
  */
-export async function serveCommand(
-  options: ServeCommandOptions,
-  env: Readonly<Record<string, string | undefined>> = process.env,
-): Promise<number> {
+export async function serveCommand(options: ServeCommandOptions, env: Env = process.env): Promise<number> {
   const apiKey = options.apiKeyFile === undefined ? undefined : readApiKeyFile(options.apiKeyFile);
   const emulator = new EventsApiEmulator({
     port: options.port,
@@ -57,13 +53,13 @@ export async function serveCommand(
   const keySource =
     apiKey !== undefined
       ? `(read from ${options.apiKeyFile === "-" ? "standard input" : options.apiKeyFile})`
-      : env[EMULATOR_API_KEY_ENV]
-        ? `(from ${EMULATOR_API_KEY_ENV})`
+      : env[ENV.emulatorApiKey]
+        ? `(from ${ENV.emulatorApiKey})`
         : // A key made for this process: clients need it, and it guards nothing outside this machine.
           emulator.apiKey;
   process.stdout.write(
     `Events API emulator listening on ${emulator.url}\nAPI key: ${keySource}\n` +
-      `Try: GT_CLOUD_BASE_URL=${emulator.url} GT_CLOUD_API_KEY=<key> npx structure-run-events tail <run-id>\n`,
+      `Try: ${ENV.baseUrl}=${emulator.url} ${ENV.apiKey}=<key> npx structure-run-events tail <run-id>\n`,
   );
   let onSignal: ((signal: (typeof STOP_SIGNALS)[number]) => void) | undefined;
   process.stdout.write(webViewLine(emulator));

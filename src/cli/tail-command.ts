@@ -1,8 +1,8 @@
-import { EventsClient } from "../client/events-client.js";
-import { DEFAULT_BASE_URL } from "../drivers/griptape-cloud-event-listener-driver.js";
+import { DEFAULT_BASE_URL, ENV, type Env, resolveStringSetting } from "../config.js";
+import { UsageError } from "../errors.js";
+import { EventsClient } from "../local.js";
 import { readApiKeyFile } from "./api-key-file.js";
 import { LiveView } from "./live-view.js";
-import { UsageError } from "./usage-error.js";
 
 export interface TailCommandOptions {
   runId: string;
@@ -16,17 +16,18 @@ export interface TailCommandOptions {
 const STOP_SIGNALS = { SIGINT: 130, SIGTERM: 143, SIGHUP: 129 } as const;
 
 /** `tail`: follows a run's events from any Events API until its terminal SYSTEM event (or Ctrl-C). */
-export async function tailCommand(
-  options: TailCommandOptions,
-  env: Readonly<Record<string, string | undefined>> = process.env,
-): Promise<number> {
-  const apiKey = options.apiKeyFile === undefined ? env.GT_CLOUD_API_KEY : readApiKeyFile(options.apiKeyFile);
-  if (apiKey === undefined || apiKey === "") {
-    throw new UsageError("tail needs an API key: set GT_CLOUD_API_KEY or pass --api-key-file FILE");
+export async function tailCommand(options: TailCommandOptions, env: Env = process.env): Promise<number> {
+  // Option > environment variable > default, as everywhere (src/config.ts); the key file stands for the option.
+  const keyFromFile = options.apiKeyFile === undefined ? undefined : readApiKeyFile(options.apiKeyFile);
+  const apiKey = resolveStringSetting(keyFromFile, "--api-key-file", env, ENV.apiKey);
+  if (apiKey === undefined) {
+    throw new UsageError(`tail needs an API key: set ${ENV.apiKey} or pass --api-key-file FILE`);
   }
-  const baseUrl = options.baseUrl ?? env.GT_CLOUD_BASE_URL ?? DEFAULT_BASE_URL;
+  const baseUrl = resolveStringSetting(options.baseUrl, "--base-url", env, ENV.baseUrl) ?? DEFAULT_BASE_URL;
   // Never echo the URL: it may hold credentials.
-  if (!/^https?:\/\//.test(baseUrl)) throw new UsageError("--base-url (or GT_CLOUD_BASE_URL) must be an http(s) URL");
+  if (!/^https?:\/\//.test(baseUrl)) {
+    throw new UsageError(`--base-url (or ${ENV.baseUrl}) must be an http(s) URL`);
+  }
   const client = new EventsClient({ baseUrl, apiKey });
   const view = new LiveView({ json: options.json });
   const controller = new AbortController();

@@ -1,4 +1,4 @@
-import type { EventsApiEmulator } from "../runtime/events-api-emulator.js";
+import type { EventsApiEmulator } from "../local.js";
 
 /**
  * The CLI's side of the web view (see docs/local-runtime.md): the line that prints its link, and the wait that

@@ -2,12 +2,13 @@ import { StringDecoder } from "node:string_decoder";
 import { setTimeout as sleep } from "node:timers/promises";
 import { type Dispatcher, request } from "undici";
 import * as z from "zod";
-import { ConfigError, StructureRunEventsError } from "../errors.js";
+import { checkApiKey, delaySetting } from "../config.js";
+import { ConfigError, EventsApiError } from "../errors.js";
 import { type EventDetail, EventDetailSchema, type EventsPage, EventsPageSchema } from "../events/wire-schemas.js";
-import { redactSecret } from "../logger.js";
-import { API_KEY_PATTERN, MAX_DELAY_MS, MAX_JSON_DEPTH } from "../runtime/events-api-emulator-options.js";
+import { redactSecret } from "../redact.js";
+import { MAX_JSON_DEPTH } from "../runtime/events-api-emulator-options.js";
 import { exceedsJsonDepth } from "../runtime/json-depth.js";
-import { isTerminalEvent } from "../runtime/terminal-event.js";
+import { isTerminalEvent } from "../web/terminal-event.js";
 import { EventDeduplicator } from "./event-deduplicator.js";
 import { SseLimitError, SseParser } from "./sse-parser.js";
 
@@ -58,26 +59,14 @@ export interface StreamEventsOptions {
   deduplicate?: boolean;
 }
 
-/**
- * The API answered with an error status, or with something that is not what the route promises (then `status` is
- * the HTTP status of that answer, 2xx included). Code `ERR_EVENTS_API`.
- */
-export class EventsApiError extends StructureRunEventsError {
-  readonly status: number;
-
-  constructor(status: number, message: string) {
-    super("ERR_EVENTS_API", message);
-    this.status = status;
-  }
-}
-
 const CreatedRunSchema = z.looseObject({ structure_run_id: z.string().min(1) });
 export type CreatedRun = z.infer<typeof CreatedRunSchema>;
 
-const delay = () => z.int().min(1).max(MAX_DELAY_MS).optional();
+const delay = () => delaySetting(1).optional();
 const OptionsSchema = z.object({
   baseUrl: z.string().refine((u) => URL.canParse(u) && /^https?:$/.test(new URL(u).protocol), "must be an http(s) URL"),
-  apiKey: z.string().regex(API_KEY_PATTERN, "must be non-empty visible ASCII, without spaces or control characters"),
+  // Checked by checkApiKey below, which never echoes it.
+  apiKey: z.string(),
   requestTimeoutMs: delay(),
   maxResponseBytes: z.int().min(1).optional(),
   maxEventBytes: z.int().min(1).optional(),
@@ -108,6 +97,7 @@ export class EventsClient {
       throw new ConfigError(name, `option ${name} is invalid: ${issue?.message ?? "unknown problem"}`);
     }
     const o = parsed.data;
+    checkApiKey(o.apiKey, "apiKey");
     this.#base = new URL(o.baseUrl);
     this.#prefix = this.#base.pathname.replace(/\/+$/, "");
     this.#apiKey = o.apiKey;

@@ -1,11 +1,12 @@
-import { setTimeout as sleep } from "node:timers/promises";
 import PQueue from "p-queue";
-import pRetry from "p-retry";
-import { boundDelay, MAX_TIMER_MS, timeoutOf } from "../delays.js";
+import { ENV } from "../config.js";
+import { boundDelay, MAX_TIMER_MS, TRANSPORT_GRACE_MS, timeoutOf } from "../delays.js";
 import { describeThrown } from "../describe-value.js";
+import { timestampJson } from "../events/ids.js";
 import type { SerializedEvent } from "../events/serialized-event.js";
-import type { BatchSender, SendOutcome, SyncSendResult } from "../http/batch-sender.js";
-import { backoffDelay, classifyError } from "../http/retry-policy.js";
+import type { BatchSender, SyncSendResult } from "../http/batch-sender.js";
+import { classifyError } from "../http/retry-policy.js";
+import { type Delivery, type RetryContext, RetryingSender, type RetryOutcome } from "../http/retrying-sender.js";
 import type { Logger } from "../logger.js";
 import type { Batch } from "./batch.js";
 import type { BatchingOptions } from "./batching-options.js";
@@ -37,11 +38,6 @@ export interface DriverStats extends DeliveryReport {
   retries: number;
 }
 
-type RetryOutcome = Extract<SendOutcome, { kind: "retry" }>;
-type Delivery =
-  | SendOutcome
-  | { kind: "gave_up"; reason: "retries_exhausted" | "deadline"; message: string; last?: LastAttempt };
-
 /** A batch in flight, and how many of its events are already counted (a 413 split settles it in parts). */
 interface InFlight {
   readonly batch: Batch;
@@ -57,56 +53,21 @@ const FINAL_EVENT_TYPE = "FinishStructureRunEvent";
 // Bytes a queued event costs beyond its text: the SerializedEvent object, the string's header, the queue slot
 // (measured: ~200 B per event on Node 20). Counting it makes maxQueueBytes bound memory, not just wire bytes.
 const QUEUED_EVENT_OVERHEAD = 192;
-/**
- * How long past its own deadline a sender's request (or a shutdown's close) may run before the driver stops
- * waiting for it: the guarantee that nothing outlives a deadline must not rest on every transport honouring its
- * abort signal.
- */
-const TRANSPORT_GRACE_MS = 100;
 /** Consecutive failed attempts of a batch after which the driver says once that delivery is failing. */
 const WARN_AFTER_FAILED_ATTEMPTS = 2;
 
 /**
- * The envelope's timestamp as the payload already spells it. Events serialised by the bus start with
- * `{"type":…,"id":"<32 hex>","timestamp":`, so the text can be sliced out instead of printing the double
- * again (printing a double costs as much as a tenth of the rest of the envelope). Anything else is printed.
- */
-function timestampText(event: SerializedEvent, typeJson: string): string {
-  const { json } = event;
-  const at = TYPE_PREFIX.length + typeJson.length + ID_INFIX.length + 32 + TIMESTAMP_INFIX.length;
-  const end = json.indexOf(",", at);
-  const laidOut =
-    end > at &&
-    json.startsWith(TIMESTAMP_INFIX, at - TIMESTAMP_INFIX.length) &&
-    json.startsWith(ID_INFIX, TYPE_PREFIX.length + typeJson.length);
-  return laidOut ? json.slice(at, end) : String(event.timestamp);
-}
-const TYPE_PREFIX = '{"type":';
-const ID_INFIX = ',"id":"';
-const TIMESTAMP_INFIX = '","timestamp":';
-
-/** A retryable outcome, thrown so that p-retry counts the attempt. */
-class RetryableOutcome extends Error {
-  constructor(readonly outcome: RetryOutcome) {
-    super(outcome.reason);
-  }
-}
-
-/** The shutdown deadline leaves no time for another attempt. */
-class DeadlineReached extends Error {}
-
-const SEND_OUTCOME_KINDS = new Set(["ok", "retry", "too_large", "rejected", "invalid_request"]);
-
-/**
  * The delivery engine (see docs/delivery.md): an ordered, bounded queue of serialised events, adaptive batches
  * (what is queued goes at once when no request is in flight; while one is, events accumulate for the next),
- * retries with backoff and Retry-After, 413 splitting, and flush/shutdown under deadlines.
- * Subclasses give it a `BatchSender`.
+ * 413 splitting, flush and shutdown under deadlines, and the counts of it all. The attempts of each batch (retries,
+ * backoff, Retry-After, the per-request bound) are `RetryingSender`'s; p-queue runs the batches, as many at once as
+ * `maxConcurrentRequests` allows. Subclasses give it a `BatchSender`.
  */
 export class BatchingEventListenerDriver implements EventListenerDriver {
   readonly maxEventBytes: number;
   readonly #options: BatchingOptions;
   readonly #sender: BatchSender;
+  readonly #retrying: RetryingSender;
   readonly #logger: Logger;
   readonly #queue: EventQueue;
   readonly #sendQueue: PQueue;
@@ -115,6 +76,7 @@ export class BatchingEventListenerDriver implements EventListenerDriver {
   readonly #typeJson = new Map<string, string>();
   readonly #logged = new Set<string>();
   #waiters: { target: number; resolve: () => void }[] = [];
+  /** A send is on its way (a tick, a linger, or a task waiting in the send queue) and has not taken its batch yet. */
   #scheduled = false;
   #lingerTimer: NodeJS.Timeout | undefined;
   #closed = false;
@@ -137,7 +99,9 @@ export class BatchingEventListenerDriver implements EventListenerDriver {
   constructor(options: BatchingOptions, sender: BatchSender, logger: Logger) {
     this.#options = options;
     this.#sender = sender;
+    this.#retrying = new RetryingSender(sender, options);
     this.#logger = logger;
+    // Each task sends one batch; the queue's concurrency is what bounds the requests in flight.
     this.#sendQueue = new PQueue({ concurrency: options.maxConcurrentRequests });
     this.#queue = new EventQueue({
       maxBatchEvents: options.maxBatchEvents,
@@ -335,7 +299,9 @@ export class BatchingEventListenerDriver implements EventListenerDriver {
 
   #envelope(event: SerializedEvent): string {
     const type = this.#typeJsonOf(event.type);
-    return `{"payload":${event.json},"timestamp":${timestampText(event, type)},"type":${type}}`;
+    // The timestamp as the payload spells it: the same double printed the same way (events of one millisecond share
+    // the text, see timestampJson), without reading it back out of the payload, which would flatten the string.
+    return `{"payload":${event.json},"timestamp":${timestampJson(event.timestamp)},"type":${type}}`;
   }
 
   #typeJsonOf(type: string): string {
@@ -352,16 +318,16 @@ export class BatchingEventListenerDriver implements EventListenerDriver {
       // The linger is for latency; a full batch does not wait for it.
       clearTimeout(this.#lingerTimer);
       this.#lingerTimer = undefined;
-      setImmediate(() => this.#startBatches());
+      setImmediate(() => this.#enqueueSend());
       return;
     }
-    if (this.#scheduled || this.#queue.length === 0 || !this.#hasFreeSlot()) return;
+    if (this.#scheduled || this.#queue.length === 0) return;
     this.#scheduled = true;
     if (this.#options.lingerMs > 0 && !this.#queue.hasFullBatch && !this.#closed) {
-      this.#lingerTimer = setTimeout(() => this.#startBatches(), boundDelay(this.#options.lingerMs)).unref();
+      this.#lingerTimer = setTimeout(() => this.#enqueueSend(), boundDelay(this.#options.lingerMs)).unref();
     } else {
       // Not sent synchronously: events published in the same tick go together in one batch.
-      setImmediate(() => this.#startBatches());
+      setImmediate(() => this.#enqueueSend());
     }
   }
 
@@ -369,43 +335,45 @@ export class BatchingEventListenerDriver implements EventListenerDriver {
   #sendNow(): void {
     if (this.#lingerTimer === undefined) return;
     clearTimeout(this.#lingerTimer);
-    this.#startBatches();
+    this.#enqueueSend();
   }
 
-  /** Each batch in flight is one task of the send queue; counting our own set is cheaper on the publish path. */
-  #hasFreeSlot(): boolean {
-    return this.#inFlight.size < this.#options.maxConcurrentRequests;
-  }
-
-  #startBatches(): void {
-    this.#scheduled = false;
+  /**
+   * Queues a task that takes its batch only when it starts: when a request is in flight, it waits in the send
+   * queue, and what is published meanwhile joins the batch it will take (adaptive batching).
+   */
+  #enqueueSend(): void {
     this.#lingerTimer = undefined;
-    while (this.#hasFreeSlot()) {
-      const batch = this.#queue.take();
-      if (batch === undefined) return;
-      const flight: InFlight = { batch, counted: 0, abandoned: false };
-      this.#inFlight.add(flight);
-      this.#sendQueue
-        .add(() => this.#deliver(flight, batch))
-        .catch((error: unknown) => {
-          // #deliver handles every outcome; reaching here is a bug, and it must not lose the count.
-          this.#countFailed(
-            batch,
-            batch.count - flight.counted,
-            "rejected",
-            `internal error: ${describeThrown(error).message}`,
-            {},
-            flight,
-          );
-        })
-        .finally(() => {
-          this.#inFlight.delete(flight);
-          this.#wakeWaiters();
-          // What accumulated while this batch was in flight goes now: waiting a tick, as a first publish
-          // does to gather its siblings, would only let more publishing delay the request.
-          if (this.#lingerTimer === undefined && !this.#scheduled) this.#startBatches();
-          else this.#schedule();
-        });
+    this.#sendQueue
+      .add(() => this.#sendNext())
+      .catch(() => {
+        // #sendNext counts every failure of its own; nothing reaches here.
+      });
+  }
+
+  async #sendNext(): Promise<void> {
+    this.#scheduled = false;
+    const batch = this.#queue.take();
+    if (batch === undefined) return;
+    const flight: InFlight = { batch, counted: 0, abandoned: false };
+    this.#inFlight.add(flight);
+    // More is queued (a full batch already cut, or events of this tick): its task may start in a free slot.
+    this.#schedule();
+    try {
+      await this.#deliver(flight, batch);
+    } catch (error) {
+      // #deliver handles every outcome; reaching here is a bug, and it must not lose the count.
+      this.#countFailed(
+        batch,
+        batch.count - flight.counted,
+        "rejected",
+        `internal error: ${describeThrown(error).message}`,
+        {},
+        flight,
+      );
+    } finally {
+      this.#inFlight.delete(flight);
+      this.#wakeWaiters();
     }
   }
 
@@ -428,7 +396,7 @@ export class BatchingEventListenerDriver implements EventListenerDriver {
     const outcome =
       body.length * 3 > this.#options.maxBatchBytes && Buffer.byteLength(body) > this.#options.maxBatchBytes
         ? ({ kind: "too_large", status: 0 } as const)
-        : await this.#sendWithRetries(batch, body);
+        : await this.#retrying.send(body, this.#retryContext(batch));
     switch (outcome.kind) {
       case "ok":
         this.#countSent(batch, batch.count, flight);
@@ -459,7 +427,7 @@ export class BatchingEventListenerDriver implements EventListenerDriver {
             batch,
             batch.count,
             "unauthorized",
-            `the Events API refused the API key (HTTP ${outcome.status}); check GT_CLOUD_API_KEY. Nothing more will be sent: every event from now on counts as failed`,
+            `the Events API refused the API key (HTTP ${outcome.status}); check ${ENV.apiKey}. Nothing more will be sent: every event from now on counts as failed`,
             { httpStatus: outcome.status },
             flight,
           );
@@ -484,15 +452,13 @@ export class BatchingEventListenerDriver implements EventListenerDriver {
           flight,
         );
         return;
-      case "retry":
       case "gave_up": {
-        const gaveUp = outcome.kind === "gave_up" ? outcome : this.#exhausted(batch, lastAttemptOf(outcome));
-        const { last } = gaveUp;
+        const { last } = outcome;
         this.#countFailed(
           batch,
           batch.count,
-          gaveUp.reason,
-          gaveUp.message,
+          outcome.reason,
+          this.#gaveUpMessage(batch, outcome),
           last === undefined ? {} : { last },
           flight,
         );
@@ -501,134 +467,50 @@ export class BatchingEventListenerDriver implements EventListenerDriver {
     }
   }
 
-  #exhausted(batch: Batch, last: LastAttempt | undefined): Extract<Delivery, { kind: "gave_up" }> {
+  #gaveUpMessage(batch: Batch, outcome: Extract<Delivery, { kind: "gave_up" }>): string {
+    const { last } = outcome;
+    if (outcome.internalError !== undefined) return `internal error: ${outcome.internalError}`;
+    if (outcome.reason === "retries_exhausted") {
+      return `a batch of ${batch.count} event(s) was given up after ${this.#options.maxRetries} retries (last: ${last?.reason ?? "unknown"})`;
+    }
+    return last === undefined
+      ? "no answer from the Events API before the shutdown deadline"
+      : `shutdown deadline reached while retrying (last: ${last.reason})`;
+  }
+
+  /** What the retrying layer reports of each attempt of `batch`, counted and published as diagnostics here. */
+  #retryContext(batch: Batch): RetryContext {
     return {
-      kind: "gave_up",
-      reason: "retries_exhausted",
-      message: `a batch of ${batch.count} event(s) was given up after ${this.#options.maxRetries} retries (last: ${last?.reason ?? "unknown"})`,
-      ...(last === undefined ? {} : { last }),
+      signal: this.#abort.signal,
+      deadline: () => this.#deadline,
+      onAttempt: (outcome, durationMs, attempt) => {
+        this.#requests++;
+        if (requestChannel.hasSubscribers) {
+          requestChannel.publish({
+            events: batch.count,
+            bytes: Buffer.byteLength(batch.body),
+            status: "status" in outcome ? outcome.status : undefined,
+            outcome: outcome.kind,
+            durationMs,
+          });
+        }
+        if (outcome.kind === "ok") this.#recovered();
+        else if (outcome.kind === "retry" && attempt >= WARN_AFTER_FAILED_ATTEMPTS) this.#warnTrouble(outcome);
+      },
+      onRetry: (outcome, attempt, delayMs) => {
+        this.#retries++;
+        if (retryChannel.hasSubscribers) {
+          retryChannel.publish({ events: batch.count, attempt, delayMs, reason: outcome.reason });
+        }
+      },
     };
-  }
-
-  async #sendWithRetries(batch: Batch, body: string): Promise<Delivery> {
-    // The last attempt that said something about the API (an abort by shutdown says nothing), for the report.
-    let last: LastAttempt | undefined;
-    try {
-      return await pRetry(
-        async () => {
-          if (this.#abort.signal.aborted) throw new DeadlineReached("shutdown deadline reached before sending");
-          const started = performance.now();
-          const outcome = await this.#attempt(body);
-          this.#requests++;
-          if (requestChannel.hasSubscribers) {
-            requestChannel.publish({
-              events: batch.count,
-              bytes: Buffer.byteLength(body),
-              status: "status" in outcome ? outcome.status : undefined,
-              outcome: outcome.kind,
-              durationMs: performance.now() - started,
-            });
-          }
-          if (outcome.kind === "retry") {
-            if (outcome.transport !== "aborted") last = lastAttemptOf(outcome);
-            throw new RetryableOutcome(outcome);
-          }
-          if (outcome.kind === "ok") this.#recovered();
-          return outcome;
-        },
-        {
-          retries: this.#options.maxRetries,
-          // p-retry counts attempts; the waits are ours (full jitter, Retry-After, the shutdown deadline).
-          minTimeout: 0,
-          // Only a retryable outcome is tried again: the deadline (or a bug) ends the batch at once.
-          shouldRetry: ({ error }) => error instanceof RetryableOutcome,
-          onFailedAttempt: async ({ error, attemptNumber, retriesLeft }) => {
-            if (!(error instanceof RetryableOutcome)) return;
-            if (attemptNumber >= WARN_AFTER_FAILED_ATTEMPTS) this.#warnTrouble(error.outcome);
-            if (retriesLeft === 0) return;
-            await this.#waitBeforeRetry(error.outcome, attemptNumber, batch.count);
-          },
-        },
-      );
-    } catch (error) {
-      if (error instanceof RetryableOutcome) return this.#exhausted(batch, last);
-      const message =
-        last === undefined
-          ? "no answer from the Events API before the shutdown deadline"
-          : `shutdown deadline reached while retrying (last: ${last.reason})`;
-      if (error instanceof DeadlineReached)
-        return { kind: "gave_up", reason: "deadline", message, ...(last ? { last } : {}) };
-      return {
-        kind: "gave_up",
-        reason: "retries_exhausted",
-        message: `internal error: ${describeThrown(error).message}`,
-        ...(last ? { last } : {}),
-      };
-    }
-  }
-
-  /**
-   * One request, bounded whatever the sender does: it is given up on at `requestTimeoutMs` (plus a grace for
-   * the sender's own timeout to win) or at once when the shutdown deadline aborts it. A sender that throws or
-   * returns something that is not an outcome is a failed attempt, never an exception in the driver.
-   */
-  #attempt(body: string): Promise<SendOutcome> {
-    const signal = this.#abort.signal;
-    let timer: NodeJS.Timeout | undefined;
-    let onAbort: (() => void) | undefined;
-    const bound = new Promise<SendOutcome>((resolve) => {
-      const limitMs = this.#options.requestTimeoutMs;
-      timer = setTimeout(
-        () => resolve({ kind: "retry", reason: `no response within ${limitMs} ms`, transport: "timeout" }),
-        boundDelay(limitMs + TRANSPORT_GRACE_MS),
-      ).unref();
-      onAbort = () => resolve({ kind: "retry", reason: "aborted by shutdown", transport: "aborted" });
-      signal.addEventListener("abort", onAbort, { once: true });
-    });
-    const sent = Promise.resolve()
-      .then(() => this.#sender.send(body, signal))
-      .then(
-        (outcome): SendOutcome =>
-          isSendOutcome(outcome)
-            ? outcome
-            : { kind: "retry", reason: "the sender returned no outcome", transport: "network" },
-        (error: unknown): SendOutcome => ({
-          kind: "retry",
-          reason: `the sender failed: ${describeThrown(error).message.slice(0, 500)}`,
-          transport: "network",
-        }),
-      );
-    return Promise.race([sent, bound]).finally(() => {
-      clearTimeout(timer);
-      if (onAbort !== undefined) signal.removeEventListener("abort", onAbort);
-    });
-  }
-
-  async #waitBeforeRetry(outcome: RetryOutcome, attempt: number, events: number): Promise<void> {
-    const { retryInitialDelayMs, retryMaxDelayMs, maxRetryAfterMs } = this.#options;
-    const delayMs = boundDelay(
-      outcome.retryAfterMs === undefined
-        ? backoffDelay(attempt, retryInitialDelayMs, retryMaxDelayMs)
-        : Math.min(outcome.retryAfterMs, maxRetryAfterMs),
-    );
-    if (this.#abort.signal.aborted || performance.now() + delayMs > this.#deadline) {
-      throw new DeadlineReached(`shutdown deadline reached while retrying (${outcome.reason})`);
-    }
-    this.#retries++;
-    if (retryChannel.hasSubscribers) retryChannel.publish({ events, attempt, delayMs, reason: outcome.reason });
-    try {
-      // Unref'd: a retry wait never keeps a finished process alive.
-      await sleep(delayMs, undefined, { signal: this.#abort.signal, ref: false });
-    } catch {
-      throw new DeadlineReached(`shutdown deadline reached while retrying (${outcome.reason})`);
-    }
   }
 
   /** Says once that delivery is struggling, so that a dead endpoint is not met with silence until the deadline. */
   #warnTrouble(outcome: RetryOutcome): void {
     if (this.#troubleWarned || outcome.transport === "aborted") return;
     this.#troubleWarned = true;
-    const hint = outcome.transport === "connect" ? "; check GT_CLOUD_BASE_URL" : "";
+    const hint = outcome.transport === "connect" ? `; check ${ENV.baseUrl}` : "";
     this.#logger.warn(
       `events are not being delivered yet: ${outcome.reason}${hint}. Retrying (up to ${this.#options.maxRetries} retries per batch, within the shutdown deadline)`,
     );
@@ -745,23 +627,6 @@ export class BatchingEventListenerDriver implements EventListenerDriver {
     let inFlight = 0;
     for (const flight of this.#inFlight) inFlight += flight.batch.count - flight.counted;
     return { sent: this.#sent, failed: this.#failed, dropped: this.#dropped, pending: this.#queue.length + inFlight };
-  }
-}
-
-function lastAttemptOf(outcome: RetryOutcome): LastAttempt {
-  const transport = outcome.transport === "aborted" ? undefined : outcome.transport;
-  return {
-    reason: outcome.reason,
-    ...(transport === undefined ? {} : { transport }),
-    ...(outcome.status === undefined ? {} : { status: outcome.status }),
-  };
-}
-
-function isSendOutcome(value: unknown): value is SendOutcome {
-  try {
-    return typeof value === "object" && value !== null && SEND_OUTCOME_KINDS.has((value as { kind: string }).kind);
-  } catch {
-    return false;
   }
 }
 

@@ -1,6 +1,6 @@
 import { KNOWN_EVENT_SCHEMAS, type KnownEventType } from "./event-schemas.js";
 import { compileFastField, type FastField, scalarJson } from "./field-checks.js";
-import { EVENT_ID_PATTERN, newEventId, nowSeconds } from "./ids.js";
+import { EVENT_ID_PATTERN, newEventId, nowSeconds, timestampJson } from "./ids.js";
 import { SerializedEvent } from "./serialized-event.js";
 
 const BASE_KEYS = ["type", "id", "timestamp", "meta"];
@@ -42,7 +42,7 @@ class ScalarEventWriter implements FastEventWriter {
     let timestamp = given.timestamp;
     if (timestamp === undefined) timestamp = nowSeconds();
     else if (typeof timestamp !== "number" || !Number.isFinite(timestamp) || timestamp < 0) return undefined;
-    let json = `${this.#head}${id as string}","timestamp":${timestamp as number},"meta":{}`;
+    let json = `${this.#head}${id as string}","timestamp":${timestampJson(timestamp as number)},"meta":{}`;
     for (const field of this.#fields) {
       let value = given[field.key];
       if (value === undefined && field.hasDefault) value = field.defaultValue;

@@ -31,3 +31,18 @@ export const EVENT_ID_PATTERN = /^[0-9a-f]{32}$/;
 export function nowSeconds(): number {
   return Date.now() / 1000;
 }
+
+let lastSeconds = Number.NaN;
+let lastSecondsJson = "";
+
+/**
+ * A timestamp as JSON writes it (for a finite number, `String` and `JSON.stringify` agree). The last one is kept:
+ * events published in the same millisecond share it, and printing a double is a tenth of a fast publish.
+ */
+export function timestampJson(seconds: number): string {
+  if (seconds !== lastSeconds) {
+    lastSeconds = seconds;
+    lastSecondsJson = String(seconds);
+  }
+  return lastSecondsJson;
+}

@@ -1,18 +1,8 @@
 import * as z from "zod";
 
-// The Events API's own shapes (docs/wire-format.md): the POST envelope, the EventDetail a reader gets back,
-// and the SYSTEM events of a run's lifecycle.
-
-/** One element of the JSON array POSTed to `/api/structure-runs/{id}/events`. */
-export const UserEventEnvelopeSchema = z.object({
-  payload: z.looseObject({ type: z.string().min(1) }),
-  timestamp: z.number(),
-  type: z.string().min(1),
-});
-export type UserEventEnvelope = z.infer<typeof UserEventEnvelopeSchema>;
-
-/** The POST body: an array of envelopes. */
-export const UserEventsPostBodySchema = z.array(UserEventEnvelopeSchema);
+// The Events API's own shapes as a reader gets them back (docs/wire-format.md): the EventDetail of a stored event,
+// a page of them, and the SYSTEM events of a run's lifecycle. What a structure POSTs is in
+// user-events-post-body.ts: a structure's process never builds these.
 
 const isoDateTime = z.iso.datetime({ offset: true, local: true });
 

@@ -18,9 +18,9 @@ export function classifyStatus(status: number): StatusClass {
  * - `connect`: the host could not be reached (DNS, refused, unreachable, TLS): retried, and worth telling the user
  *   at once, since it usually means a wrong `GT_CLOUD_BASE_URL`;
  * - `network`: the connection broke or timed out: retried;
- * - `invalid_request`: the request itself was refused before it left (undici's `UND_ERR_INVALID_ARG` for a header
- *   value it cannot send, Node's `ERR_INVALID_*`, an argument TypeError): the same request would fail the same way,
- *   so it is never retried.
+ * - `invalid_request`: the request itself was refused before it left (Node's `ERR_INVALID_CHAR` for a header value
+ *   it cannot send and its other `ERR_INVALID_*`, undici's `UND_ERR_INVALID_ARG`, an argument TypeError): the same
+ *   request would fail the same way, so it is never retried.
  */
 export type ErrorClass = "connect" | "network" | "invalid_request";
 

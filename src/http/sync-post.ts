@@ -17,7 +17,7 @@ const RETRYABLE_STATUSES = Array.from({ length: 500 }, (_, i) => i + 100).filter
 // It reads {url, headers, bodies, deadline, retryable} from stdin, so the key is in neither its argv nor its
 // environment; POSTs the bodies in order with a few quick retries; stops at the deadline; never reads an answer's
 // body (only its status: an error body could be huge); and prints {acknowledged, failure, code, status} as JSON.
-// node:http rather than fetch: fetch refuses "bad ports" (9, 6000, …) that the driver's undici pool accepts.
+// node:http, like the driver, rather than fetch: fetch refuses "bad ports" (9, 6000, …) that node:http accepts.
 const WORKER = `// structure-run-events: synchronous delivery at process exit
 const http = require("node:http");
 const https = require("node:https");

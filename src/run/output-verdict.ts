@@ -1,4 +1,10 @@
+import { ENV, tuningEnvName } from "../config.js";
 import type { DeliveryReport, EventListenerDriver, OutputDelivery } from "../drivers/event-listener-driver.js";
+
+const API_KEY = ENV.apiKey;
+const BASE_URL = ENV.baseUrl;
+const SHUTDOWN_TIMEOUT = tuningEnvName("shutdownTimeoutMs");
+const MAX_RETRIES = tuningEnvName("maxRetries");
 
 /** Why the run's output (its FinishStructureRunEvent) did not reach its destination. */
 export type UndeliveredReason =
@@ -81,9 +87,9 @@ function explain(
   context: VerdictContext,
 ): UndeliveredOutput {
   const to = context.destination;
-  const deadline = `the ${context.deadlineMs} ms delivery deadline (GT_EVENTS_SHUTDOWN_TIMEOUT_MS)`;
+  const deadline = `the ${context.deadlineMs} ms delivery deadline (${SHUTDOWN_TIMEOUT})`;
   if (delivery.status === "pending") {
-    return undelivered(to, "deadline", "GT_EVENTS_SHUTDOWN_TIMEOUT_MS", `it was still pending at ${deadline}`);
+    return undelivered(to, "deadline", SHUTDOWN_TIMEOUT, `it was still pending at ${deadline}`);
   }
   const last = delivery.lastAttempt;
   switch (delivery.reason) {
@@ -91,8 +97,8 @@ function explain(
       return undelivered(
         to,
         "unauthorized",
-        "GT_CLOUD_API_KEY",
-        `the API key was refused (HTTP ${delivery.httpStatus ?? 401}); check GT_CLOUD_API_KEY`,
+        API_KEY,
+        `the API key was refused (HTTP ${delivery.httpStatus ?? 401}); check ${API_KEY}`,
       );
     case "rejected":
       return undelivered(
@@ -107,30 +113,30 @@ function explain(
       return undelivered(
         to,
         "invalid_request",
-        "GT_CLOUD_BASE_URL",
-        `the request could not be made (${excerpt(delivery.message)}); check GT_CLOUD_BASE_URL and GT_CLOUD_API_KEY`,
+        BASE_URL,
+        `the request could not be made (${excerpt(delivery.message)}); check ${BASE_URL} and ${API_KEY}`,
       );
     case "shut_down":
       return undelivered(to, "shut_down", undefined, "the run's driver had already been shut down");
     case "retries_exhausted":
     case "deadline": {
       if (last?.transport === "connect") {
-        return undelivered(to, "unreachable", "GT_CLOUD_BASE_URL", `${excerpt(last.reason)}; check GT_CLOUD_BASE_URL`);
+        return undelivered(to, "unreachable", BASE_URL, `${excerpt(last.reason)}; check ${BASE_URL}`);
       }
       const lastPart = last === undefined ? "no answer" : `last: ${excerpt(last.reason)}`;
       if (delivery.reason === "retries_exhausted") {
         return undelivered(
           to,
           "retries_exhausted",
-          "GT_EVENTS_MAX_RETRIES",
-          `every retry failed (${lastPart}); try again later, or raise GT_EVENTS_MAX_RETRIES`,
+          MAX_RETRIES,
+          `every retry failed (${lastPart}); try again later, or raise ${MAX_RETRIES}`,
         );
       }
       return undelivered(
         to,
         "deadline",
-        "GT_EVENTS_SHUTDOWN_TIMEOUT_MS",
-        `it was not acknowledged within ${deadline} (${lastPart}); check GT_CLOUD_BASE_URL, or raise GT_EVENTS_SHUTDOWN_TIMEOUT_MS`,
+        SHUTDOWN_TIMEOUT,
+        `it was not acknowledged within ${deadline} (${lastPart}); check ${BASE_URL}, or raise ${SHUTDOWN_TIMEOUT}`,
       );
     }
   }

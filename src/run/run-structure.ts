@@ -1,9 +1,9 @@
 import { writeSync } from "node:fs";
 import { EventBus, type EventListenerRegistration } from "../bus/event-bus.js";
 import { EventListener } from "../bus/event-listener.js";
+import { delaySetting, type Env, reportsToCloud, resolveIntegerSetting } from "../config.js";
 import { boundDelay } from "../delays.js";
 import { describeThrown } from "../describe-value.js";
-import { delaySetting, readEnv, resolveIntegerSetting } from "../drivers/batching-options.js";
 import { type DeliveryReport, type EventListenerDriver, emptyReport } from "../drivers/event-listener-driver.js";
 import { GriptapeCloudEventListenerDriver } from "../drivers/griptape-cloud-event-listener-driver.js";
 import { PrettyPrintEventListenerDriver } from "../drivers/pretty-print-event-listener-driver.js";
@@ -42,7 +42,7 @@ export interface RunStructureOptions {
    */
   driver?: EventListenerDriver;
   /** Default: `process.env`. */
-  env?: Readonly<Record<string, string | undefined>>;
+  env?: Env;
   /**
    * Deadline to deliver pending events and the Finish event at the end. Env `GT_EVENTS_SHUTDOWN_TIMEOUT_MS`;
    * default 10 000; at most 86 400 000 (a day).
@@ -361,12 +361,10 @@ export function runStructure<T>(
   });
 }
 
-function defaultDriver(env: Readonly<Record<string, string | undefined>>, logger: Logger): EventListenerDriver {
-  const runId = readEnv(env, "GT_CLOUD_STRUCTURE_RUN_ID");
-  if (runId !== undefined && runId !== "") {
-    return new GriptapeCloudEventListenerDriver({ env, logger });
-  }
-  return new PrettyPrintEventListenerDriver();
+function defaultDriver(env: Env, logger: Logger): EventListenerDriver {
+  return reportsToCloud(env)
+    ? new GriptapeCloudEventListenerDriver({ env, logger })
+    : new PrettyPrintEventListenerDriver();
 }
 
 /** Where the run's output goes, for the sentence that says it did not get there. Never holds credentials. */

@@ -1,13 +1,8 @@
 import * as z from "zod";
+import { checkApiKey, delaySetting, ENV, type Env, readEnv } from "../config.js";
 import { ConfigError } from "../errors.js";
 import { getDefaultLogger, type Logger } from "../logger.js";
 import { generateApiKey } from "./api-keys.js";
-
-/** Where the emulator reads its master key when no `apiKey` option is given (never from argv: `ps` shows argv). */
-export const EMULATOR_API_KEY_ENV = "GT_EMULATOR_API_KEY";
-
-/** Node's timers overflow above 2^31-1 ms (the wait becomes 1 ms): every delay setting stays under it. */
-export const MAX_DELAY_MS = 2_147_483_647;
 
 /**
  * Defaults of `EventsApiEmulator`, in one place (the README's table mirrors it).
@@ -79,7 +74,7 @@ export interface EventsApiEmulatorOptions {
   /** Interval of `: ping` comments on open event streams. Default 15 000 ms. */
   keepAliveIntervalMs?: number;
   /** Where `GT_EMULATOR_API_KEY` is read. Default `process.env`. */
-  env?: Readonly<Record<string, string | undefined>>;
+  env?: Env;
 }
 
 export interface ResolvedEmulatorOptions {
@@ -96,11 +91,7 @@ export interface ResolvedEmulatorOptions {
   keepAliveIntervalMs: number;
 }
 
-/** A bearer key: one token of visible ASCII, as an HTTP header value can carry it. */
-export const API_KEY_PATTERN = /^[\x21-\x7e]+$/;
-const API_KEY_RULE = "must be non-empty visible ASCII, without spaces or control characters";
-
-const delay = () => z.int().min(1).max(MAX_DELAY_MS).optional();
+const delay = () => delaySetting(1).optional();
 
 const OptionsSchema = z.object({
   host: z.string().trim().min(1).optional(),
@@ -111,8 +102,8 @@ const OptionsSchema = z.object({
   bodyTimeoutMs: delay(),
   streamStallTimeoutMs: delay(),
   eventsFile: z.string().min(1).optional(),
-  // It travels as `Authorization: Bearer <key>`. The value is never echoed in errors.
-  apiKey: z.string().regex(API_KEY_PATTERN, API_KEY_RULE).optional(),
+  // It travels as `Authorization: Bearer <key>`: checked by checkApiKey, which never echoes it.
+  apiKey: z.string().optional(),
   keepAliveIntervalMs: delay(),
 });
 
@@ -138,17 +129,21 @@ export function resolveEmulatorOptions(options: EventsApiEmulatorOptions): Resol
     bodyTimeoutMs: o.bodyTimeoutMs ?? d.bodyTimeoutMs,
     streamStallTimeoutMs: o.streamStallTimeoutMs ?? d.streamStallTimeoutMs,
     eventsFile: o.eventsFile,
-    apiKey: o.apiKey ?? envApiKey(env) ?? generateApiKey(),
+    apiKey: masterKey(o.apiKey, env) ?? generateApiKey(),
     logger: logger ?? getDefaultLogger(),
     keepAliveIntervalMs: o.keepAliveIntervalMs ?? d.keepAliveIntervalMs,
   };
 }
 
-function envApiKey(env: Readonly<Record<string, string | undefined>>): string | undefined {
-  const value = env[EMULATOR_API_KEY_ENV];
-  if (value === undefined || value === "") return undefined;
-  if (!API_KEY_PATTERN.test(value)) {
-    throw new ConfigError(EMULATOR_API_KEY_ENV, `${EMULATOR_API_KEY_ENV} is invalid: ${API_KEY_RULE}`);
+/** The master key: the option, else `GT_EMULATOR_API_KEY`, else undefined (one is generated). Never trimmed. */
+function masterKey(given: string | undefined, env: Env): string | undefined {
+  if (given !== undefined) {
+    checkApiKey(given, "apiKey");
+    return given;
   }
+  const value = readEnv(env, ENV.emulatorApiKey);
+  if (value === undefined || value === "") return undefined;
+  if (typeof value !== "string") throw new ConfigError(ENV.emulatorApiKey, `${ENV.emulatorApiKey} must be a string`);
+  checkApiKey(value, ENV.emulatorApiKey);
   return value;
 }

@@ -1,14 +1,15 @@
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
+import { boundDelay } from "../delays.js";
+import { EmulatorStateError } from "../errors.js";
 import type { EventDetail, SystemEventDetail, SystemEventType } from "../events/wire-schemas.js";
 import type { Logger } from "../logger.js";
 import { keyDigest } from "./api-keys.js";
 import { BodyBudget } from "./body-budget.js";
-import { type EventsApiEmulatorOptions, MAX_DELAY_MS, resolveEmulatorOptions } from "./events-api-emulator-options.js";
+import { type EventsApiEmulatorOptions, resolveEmulatorOptions } from "./events-api-emulator-options.js";
 import { EventsApiRouter } from "./events-api-router.js";
 import { NdjsonEventLog } from "./ndjson-event-log.js";
 import { RunStore } from "./run-store.js";
-import { EmulatorStateError } from "./runtime-errors.js";
 import type { EventStream } from "./sse.js";
 import type { CreateRunOptions, StructureRun } from "./structure-run.js";
 import type { SystemEventPayload } from "./system-events.js";
@@ -140,7 +141,7 @@ export class EventsApiEmulator {
         // 408 from readBody); requestTimeout only backs it up. Node checks these deadlines every
         // connectionsCheckingInterval (30 s by default, far too coarse for a 10 s deadline).
         headersTimeout: o.headersTimeoutMs,
-        requestTimeout: Math.min(o.headersTimeoutMs + o.bodyTimeoutMs + 5_000, MAX_DELAY_MS),
+        requestTimeout: boundDelay(o.headersTimeoutMs + o.bodyTimeoutMs + 5_000),
         connectionsCheckingInterval: Math.max(50, Math.min(1_000, Math.floor(o.headersTimeoutMs / 4))),
       },
       (req, res) => {

@@ -1,6 +1,12 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import * as z from "zod";
-import { type UserEventEnvelope, UserEventEnvelopeSchema, UserEventsPostBodySchema } from "../events/wire-schemas.js";
+import { ENV } from "../config.js";
+import { RunStateError } from "../errors.js";
+import {
+  type UserEventEnvelope,
+  UserEventEnvelopeSchema,
+  UserEventsPostBodySchema,
+} from "../events/user-events-post-body.js";
 import type { Logger } from "../logger.js";
 import { ApiError, zodIssues } from "./api-error.js";
 import { bearerKey, digestsEqual, keyDigest } from "./api-keys.js";
@@ -10,7 +16,6 @@ import { exceedsJsonDepth } from "./json-depth.js";
 import { readBody } from "./request-body.js";
 import type { RunStore } from "./run-store.js";
 import { sendRunsPage } from "./runs-page.js";
-import { RunStateError } from "./runtime-errors.js";
 import { EVENT_STREAM_HEADERS, EventStream } from "./sse.js";
 import type { StructureRun } from "./structure-run.js";
 
@@ -167,14 +172,9 @@ export class EventsApiRouter {
     if (digestsEqual(digest, this.#ctx.masterKeyDigest)) return { kind: "master" };
     const runId = this.#ctx.store.runIdForKeyDigest(digest);
     if (runId === undefined) {
-      throw new ApiError(
-        401,
-        "unauthorized",
-        "invalid API key: use the run's key (GT_CLOUD_API_KEY) or the master key",
-        {
-          headers: { "www-authenticate": 'Bearer error="invalid_token"' },
-        },
-      );
+      throw new ApiError(401, "unauthorized", `invalid API key: use the run's key (${ENV.apiKey}) or the master key`, {
+        headers: { "www-authenticate": 'Bearer error="invalid_token"' },
+      });
     }
     return { kind: "run", runId };
   }

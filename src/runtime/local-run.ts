@@ -1,8 +1,8 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { constants } from "node:os";
+import { ENV } from "../config.js";
 import { formatSystemTime } from "./clock.js";
 import type { EventsApiEmulator } from "./events-api-emulator.js";
-import { EMULATOR_API_KEY_ENV } from "./events-api-emulator-options.js";
 import { ProcessGroup } from "./process-group.js";
 import type { StructureRun } from "./structure-run.js";
 
@@ -202,13 +202,13 @@ async function endLeftovers(child: ChildProcess, group: ProcessGroup): Promise<v
  * key only), the run's env vars, then the three `GT_CLOUD_*` variables.
  */
 function childEnv(base: NodeJS.ProcessEnv, run: StructureRun, baseUrl: string): NodeJS.ProcessEnv {
-  const { [EMULATOR_API_KEY_ENV]: _masterKey, ...rest } = base;
+  const { [ENV.emulatorApiKey]: _masterKey, ...rest } = base;
   return {
     ...rest,
     ...run.envVars,
-    GT_CLOUD_STRUCTURE_RUN_ID: run.structure_run_id,
-    GT_CLOUD_BASE_URL: baseUrl,
-    GT_CLOUD_API_KEY: run.apiKey,
+    [ENV.structureRunId]: run.structure_run_id,
+    [ENV.baseUrl]: baseUrl,
+    [ENV.apiKey]: run.apiKey,
   };
 }
 

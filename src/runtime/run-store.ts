@@ -1,12 +1,13 @@
 import { randomUUID } from "node:crypto";
-import type { EventDetail, SystemEventDetail, SystemEventType, UserEventEnvelope } from "../events/wire-schemas.js";
+import { RunStateError, UnknownRunError } from "../errors.js";
+import type { UserEventEnvelope } from "../events/user-events-post-body.js";
+import type { EventDetail, SystemEventDetail, SystemEventType } from "../events/wire-schemas.js";
+import { isTerminalStatus } from "../web/terminal-event.js";
 import { generateApiKey, keyDigest } from "./api-keys.js";
 import { formatIsoMicros, MicrosecondClock } from "./clock.js";
 import type { NdjsonEventLog } from "./ndjson-event-log.js";
-import { RunStateError, UnknownRunError } from "./runtime-errors.js";
 import type { CreateRunOptions, StructureRun, StructureRunResource } from "./structure-run.js";
 import { parseSystemEventPayload, type SystemEventPayload, statusRank } from "./system-events.js";
-import { isTerminalStatus } from "./terminal-event.js";
 
 /** One stored event: its offset in the run (0-based, storage order), the EventDetail, and that detail as JSON. */
 export interface StoredEvent {

@@ -1,7 +1,7 @@
 import type { ServerResponse } from "node:http";
 import type { Logger } from "../logger.js";
+import { isTerminalEvent } from "../web/terminal-event.js";
 import type { StoredEvent } from "./run-store.js";
-import { isTerminalEvent } from "./terminal-event.js";
 
 /** Where a stream reads a run's stored events: it pulls them, so nothing is buffered per reader. */
 export interface StreamSource {

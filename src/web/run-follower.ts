@@ -1,5 +1,6 @@
 import { getEventsPage, NotFoundError, SessionEndedError } from "./api.js";
-import { type EventDetail, isTerminalEvent, toEventDetail } from "./wire.js";
+import { isTerminalEvent } from "./terminal-event.js";
+import { type EventDetail, toEventDetail } from "./wire.js";
 
 export type FollowState = "loading" | "live" | "reconnecting" | "ended" | "not-found" | "session-ended";
 

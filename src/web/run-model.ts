@@ -1,6 +1,7 @@
 import { json } from "./format.js";
 import { KNOWN_EVENT_TYPES } from "./known-events.js";
-import { dedupKey, type EventDetail, isRecord, isTerminalEvent, num, str } from "./wire.js";
+import { isTerminalEvent } from "./terminal-event.js";
+import { dedupKey, type EventDetail, isRecord, num, str } from "./wire.js";
 
 /** A tool call: announced by its first ActionChunkEvent, its input streamed in `partial_input` deltas. */
 export interface ToolCall {

@@ -71,11 +71,6 @@ export function toRunResource(value: unknown): RunResource | undefined {
   };
 }
 
-/** The SYSTEM event that ends a run's stream. */
-export function isTerminalEvent(event: EventDetail): boolean {
-  return event.origin === "SYSTEM" && (event.type === "StructureRunCompleted" || event.type === "StructureRunError");
-}
-
 /**
  * The key readers de-duplicate by (see docs/delivery.md: delivery is at least once, a retried batch is stored
  * twice): a USER event's own `payload.id`, else the stored `event_id`.

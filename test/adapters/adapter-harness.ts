@@ -1,11 +1,11 @@
 import { expect } from "vitest";
 import type { PublishEvent } from "../../src/ai-sdk.js";
+import { isKnownEventType } from "../../src/events/event-schemas.js";
 import {
   ArtifactSchema,
   type Event,
   EventBus,
   EventListener,
-  isKnownEventType,
   KNOWN_EVENT_SCHEMAS,
   MemoryEventListenerDriver,
 } from "../../src/index.js";

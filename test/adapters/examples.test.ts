@@ -1,7 +1,7 @@
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterEach, describe, expect, it } from "vitest";
-import { type EventDetail, EventDetailSchema } from "../../src/index.js";
+import { type EventDetail, EventDetailSchema } from "../../src/local.js";
 import { cleanEnv, killChildren, spawnTs, waitForStdout } from "../support/child-processes.js";
 import { expectAllPythonShaped, type WireEvent } from "./adapter-harness.js";
 

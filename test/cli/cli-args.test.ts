@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { parseCommand } from "../../src/cli/cli-args.js";
-import { UsageError } from "../../src/cli/usage-error.js";
+import { UsageError } from "../../src/errors.js";
 
 /** The UsageError `parseCommand(argv)` throws; fails the test if it returns or throws anything else. */
 function usageError(argv: readonly string[]): UsageError {

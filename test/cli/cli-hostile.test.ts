@@ -3,7 +3,8 @@
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterEach, describe, expect, it } from "vitest";
-import { type EventDetail, EventDetailSchema, EventsApiEmulator, formatSystemTime } from "../../src/index.js";
+import { type EventDetail, EventDetailSchema, EventsApiEmulator } from "../../src/local.js";
+import { formatSystemTime } from "../../src/runtime/clock.js";
 import { within } from "../runtime/emulator-harness.js";
 import { cleanEnv, killChildren, type Spawned, spawnTs } from "../support/child-processes.js";
 import { groupGone, killGroup, liveGroupMembers } from "../support/process-groups.js";

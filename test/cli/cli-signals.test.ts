@@ -6,7 +6,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterEach, describe, expect, it } from "vitest";
-import { type EventDetail, EventDetailSchema } from "../../src/index.js";
+import { type EventDetail, EventDetailSchema } from "../../src/local.js";
 import { within } from "../runtime/emulator-harness.js";
 import { cleanEnv, killChildren, type Spawned, spawnTs } from "../support/child-processes.js";
 import { groupGone, killGroup } from "../support/process-groups.js";

@@ -3,7 +3,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterEach, describe, expect, it } from "vitest";
-import { type EventDetail, EventDetailSchema, EventsApiEmulator, formatSystemTime } from "../../src/index.js";
+import { type EventDetail, EventDetailSchema, EventsApiEmulator } from "../../src/local.js";
+import { formatSystemTime } from "../../src/runtime/clock.js";
 import { cleanEnv, killChildren, type Spawned, spawnTs, waitForStdout } from "../support/child-processes.js";
 
 const ROOT = fileURLToPath(new URL("../..", import.meta.url));

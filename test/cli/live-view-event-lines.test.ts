@@ -2,7 +2,7 @@ import { PassThrough } from "node:stream";
 import { describe, expect, it } from "vitest";
 import { LiveView } from "../../src/cli/live-view.js";
 import { summarizeEvent } from "../../src/events/event-summary.js";
-import type { EventDetail } from "../../src/index.js";
+import type { EventDetail } from "../../src/local.js";
 import { readFixture } from "../support/fixtures.js";
 
 // The live view's line for each USER event: its type and its one-line summary; text chunks streamed as text.

@@ -5,9 +5,9 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from "node:net";
 import fc from "fast-check";
 import { afterEach, describe, expect, it } from "vitest";
-import { EventsApiError, EventsClient } from "../../src/client/events-client.js";
 import { SseLimitError, SseParser } from "../../src/client/sse-parser.js";
-import { ConfigError, type EventDetail, EventDetailSchema } from "../../src/index.js";
+import { ConfigError } from "../../src/index.js";
+import { type EventDetail, EventDetailSchema, EventsApiError, EventsClient } from "../../src/local.js";
 import { within } from "../runtime/emulator-harness.js";
 
 const RUN_ID = "12345678-e125-4c38-b67f-02b82aa443ce";

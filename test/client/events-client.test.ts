@@ -3,16 +3,17 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { afterEach, describe, expect, it } from "vitest";
-import { EventsApiError, EventsClient } from "../../src/client/events-client.js";
 import {
   type EventDetail,
   EventDetailSchema,
   type EventsApiEmulator,
+  EventsApiError,
+  EventsClient,
   EventsPageSchema,
-  formatSystemTime,
   type StructureRun,
   StructureRunResourceSchema,
-} from "../../src/index.js";
+} from "../../src/local.js";
+import { formatSystemTime } from "../../src/runtime/clock.js";
 import { startEmulator, within } from "../runtime/emulator-harness.js";
 
 const RUN_ID = "12345678-e125-4c38-b67f-02b82aa443ce";

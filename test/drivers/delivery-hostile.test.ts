@@ -7,16 +7,15 @@
 import fc from "fast-check";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { MAX_DELAY_SETTING_MS } from "../../src/delays.js";
+import { BatchingEventListenerDriver } from "../../src/drivers/batching-event-listener-driver.js";
+import type { BatchSender, SendOutcome } from "../../src/http/batch-sender.js";
 import {
-  BatchingEventListenerDriver,
   type BatchingOptions,
-  type BatchSender,
   ConfigError,
   DEFAULT_BATCHING_OPTIONS,
   EventBus,
   EventListener,
   type GriptapeCloudEventListenerDriverOptions,
-  type SendOutcome,
 } from "../../src/index.js";
 import { captureLogger, FAST, Harness, publishChunks, waitFor } from "../support/delivery-harness.js";
 import { throwingProxy, thrownValue } from "../support/hostile-values.js";

@@ -5,13 +5,13 @@
  */
 import fc from "fast-check";
 import { afterEach, describe, expect, it } from "vitest";
+import { tuningEnvName } from "../../src/config.js";
 import { MAX_DELAY_SETTING_MS } from "../../src/delays.js";
 import { resolveBatchingOptions } from "../../src/drivers/batching-options.js";
 import {
   ConfigError,
   GriptapeCloudEventListenerDriver,
   type GriptapeCloudEventListenerDriverOptions,
-  tuningEnvName,
 } from "../../src/index.js";
 import { captureLogger, FAST, Harness } from "../support/delivery-harness.js";
 import { throwingProxy, thrownValue } from "../support/hostile-values.js";

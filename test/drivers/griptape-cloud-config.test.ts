@@ -1,11 +1,10 @@
 import { afterEach, describe, expect, it, vi } from "vitest";
+import { DEFAULT_BASE_URL, tuningEnvName } from "../../src/config.js";
 import { type BatchingOptions, resolveBatchingOptions } from "../../src/drivers/batching-options.js";
 import {
   ConfigError,
-  DEFAULT_BASE_URL,
   DEFAULT_BATCHING_OPTIONS,
   type GriptapeCloudEventListenerDriverOptions,
-  tuningEnvName,
 } from "../../src/index.js";
 import { FAST, Harness, publishChunks } from "../support/delivery-harness.js";
 

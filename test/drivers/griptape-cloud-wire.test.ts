@@ -1,11 +1,9 @@
 /**
  * The exact wire shape of a POST (docs/wire-format.md).
  *
- * Why no nock here: nock 14 intercepts node:http/https and fetch, but NOT undici's `Pool.request`, which
- * speaks to a socket directly (checked: with nock active, a Pool request to a nock scope still goes to the
- * network). undici's own MockAgent/MockPool cannot be used either, because the driver creates its own Pool.
- * So this file pins the wire shape with a tiny raw node:http server on 127.0.0.1 that captures the method,
- * the raw request target, the headers and the raw body bytes, and answers 202 like Griptape Cloud.
+ * No interceptor (nock, undici's MockAgent) here: what is pinned is what reaches a socket. A tiny raw node:http
+ * server on 127.0.0.1 captures the method, the raw request target, the headers and the raw body bytes, and
+ * answers 202 like Griptape Cloud.
  */
 import { createServer, type IncomingHttpHeaders, type Server } from "node:http";
 import type { AddressInfo } from "node:net";

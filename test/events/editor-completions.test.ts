@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { KNOWN_EVENT_TYPES } from "../../src/index.js";
+import { KNOWN_EVENT_TYPES } from "../../src/events/event-schemas.js";
 import { LanguageServer } from "../support/language-server.js";
 
 // What an editor offers at `type: "…"`: asked of TypeScript's own language server, the one editors run, about a

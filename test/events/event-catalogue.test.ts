@@ -1,11 +1,11 @@
 import { describe, expect, it } from "vitest";
+import { KNOWN_EVENT_TYPES } from "../../src/events/event-schemas.js";
 import {
   EventBus,
   EventListener,
   InvalidEventError,
   type InvalidEventReason,
   KNOWN_EVENT_SCHEMAS,
-  KNOWN_EVENT_TYPES,
   type KnownEventType,
   MemoryEventListenerDriver,
   toArtifact,

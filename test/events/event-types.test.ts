@@ -1,4 +1,5 @@
 import { describe, expect, expectTypeOf, it } from "vitest";
+import { KNOWN_EVENT_TYPES } from "../../src/events/event-schemas.js";
 import {
   type Artifact,
   type CustomEvent,
@@ -8,7 +9,6 @@ import {
   type EventType,
   type FinishPromptEvent,
   InvalidEventError,
-  KNOWN_EVENT_TYPES,
   type KnownEvent,
   type KnownEventOf,
   type KnownEventType,

@@ -1,14 +1,9 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
+import { KNOWN_EVENT_TYPES } from "../../src/events/event-schemas.js";
 import { FAST_EVENT_WRITERS } from "../../src/events/fast-event-writers.js";
 import { serializeEvent } from "../../src/events/serialize-event.js";
-import {
-  CustomEventSchema,
-  InvalidEventError,
-  KNOWN_EVENT_SCHEMAS,
-  KNOWN_EVENT_TYPES,
-  type KnownEventType,
-} from "../../src/index.js";
+import { CustomEventSchema, InvalidEventError, KNOWN_EVENT_SCHEMAS, type KnownEventType } from "../../src/index.js";
 
 // publishEvent does not run zod on the hot path: hand-written checks (the base fields, the scalar fields'
 // compiled tests, the unknown-key scan) and a hand-written JSON writer stand in for the schema. They must give

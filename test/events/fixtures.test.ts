@@ -1,19 +1,18 @@
 import { describe, expect, it } from "vitest";
+import { isKnownEventType } from "../../src/events/event-schemas.js";
 import {
   ArtifactSchema,
   EventBus,
-  EventDetailSchema,
   EventListener,
   FinishStructureRunEventSchema,
   InvalidEventError,
-  isKnownEventType,
   KNOWN_EVENT_SCHEMAS,
   MemoryEventListenerDriver,
-  SystemEventDetailSchema,
   TextChunkEventSchema,
   UserEventEnvelopeSchema,
   UserEventsPostBodySchema,
 } from "../../src/index.js";
+import { EventDetailSchema, SystemEventDetailSchema } from "../../src/local.js";
 
 import { readFixture } from "../support/fixtures.js";
 

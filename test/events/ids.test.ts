@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { newEventId, nowSeconds } from "../../src/index.js";
+import { newEventId, nowSeconds } from "../../src/events/ids.js";
 
 describe("newEventId", () => {
   it("is 32 lower-case hex characters", () => {

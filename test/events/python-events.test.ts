@@ -1,11 +1,11 @@
 import { describe, expect, it } from "vitest";
+import { KNOWN_EVENT_TYPES } from "../../src/events/event-schemas.js";
 import {
   type Artifact,
   EventBus,
   type EventInput,
   EventListener,
   KNOWN_EVENT_SCHEMAS,
-  KNOWN_EVENT_TYPES,
   type KnownEventType,
   type ListArtifact,
   MemoryEventListenerDriver,

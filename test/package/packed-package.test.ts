@@ -85,6 +85,8 @@ describe("the packed tarball", () => {
       "package.json",
       "dist/index.js",
       "dist/index.d.ts",
+      "dist/local.js",
+      "dist/local.d.ts",
       "dist/cli/main.js",
       "examples/hello-structure.ts",
       "examples/client.ts",
@@ -117,18 +119,40 @@ describe("the packed tarball", () => {
     expect(stdout.trim()).toBe("function function");
   });
 
-  it("requires from CommonJS where Node can load ES modules synchronously, and says why where it cannot", async () => {
-    const [major = 0, minor = 0] = process.versions.node.split(".").map(Number);
-    const canRequireEsm = major > 22 || (major === 22 && minor >= 12) || (major === 20 && minor >= 19);
-    const script = 'const m = require("structure-run-events"); console.log(typeof m.runStructure);';
-    if (canRequireEsm) {
-      const { stdout } = await node(["-e", script]);
-      expect(stdout.trim()).toBe("function");
-    } else {
-      // Not ERR_PACKAGE_PATH_NOT_EXPORTED: the export map has a condition for require, Node just cannot honour it.
-      await expect(node(["-e", script])).rejects.toMatchObject({ stderr: expect.stringContaining("ERR_REQUIRE_ESM") });
-    }
+  it("imports structure-run-events/local from ESM, and the root has none of it", async () => {
+    const { stdout } = await node([
+      "--input-type=module",
+      "-e",
+      [
+        'import * as local from "structure-run-events/local";',
+        'import * as root from "structure-run-events";',
+        "console.log(typeof local.EventsApiEmulator, typeof local.EventsClient, typeof local.startLocalRun,",
+        '  "EventsApiEmulator" in root, new local.EventsApiError(500, "x") instanceof root.StructureRunEventsError);',
+      ].join("\n"),
+    ]);
+    expect(stdout.trim()).toBe("function function function false true");
   });
+
+  it.each([
+    ["structure-run-events", "runStructure"],
+    ["structure-run-events/local", "EventsApiEmulator"],
+  ])(
+    "requires %s from CommonJS where Node can load ES modules synchronously, and says why where it cannot",
+    async (entry, name) => {
+      const [major = 0, minor = 0] = process.versions.node.split(".").map(Number);
+      const canRequireEsm = major > 22 || (major === 22 && minor >= 12) || (major === 20 && minor >= 19);
+      const script = `const m = require(${JSON.stringify(entry)}); console.log(typeof m.${name});`;
+      if (canRequireEsm) {
+        const { stdout } = await node(["-e", script]);
+        expect(stdout.trim()).toBe("function");
+      } else {
+        // Not ERR_PACKAGE_PATH_NOT_EXPORTED: the export map has a condition for require, Node just cannot honour it.
+        await expect(node(["-e", script])).rejects.toMatchObject({
+          stderr: expect.stringContaining("ERR_REQUIRE_ESM"),
+        });
+      }
+    },
+  );
 
   it("runs a JavaScript structure under the installed CLI, no account needed", async () => {
     writeFileSync(
@@ -182,12 +206,16 @@ describe("the packed tarball", () => {
       join(consumer, "consumer.ts"),
       [
         'import { EventBus, MemoryEventListenerDriver, runStructure } from "structure-run-events";',
+        'import { EventsClient, type EventDetail } from "structure-run-events/local";',
         "const bus = new EventBus();",
         'bus.publishEvent({ type: "TextChunkEvent", token: "a" });',
         "// @ts-expect-error a TextChunkEvent's token is a string",
         'bus.publishEvent({ type: "TextChunkEvent", token: 5 });',
         "void new MemoryEventListenerDriver();",
         'void runStructure(async () => "x", { exit: false });',
+        'const client = new EventsClient({ baseUrl: "http://127.0.0.1:1", apiKey: "k" });',
+        'const first: Promise<EventDetail> = client.streamEvents("r").next().then((r) => r.value as EventDetail);',
+        "void first;",
       ].join("\n"),
     );
     const tsc = join(repo, "node_modules/typescript/bin/tsc");

@@ -1,6 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { formatIsoMicros, formatSystemTime } from "../../src/index.js";
-import { MicrosecondClock } from "../../src/runtime/clock.js";
+import { formatIsoMicros, formatSystemTime, MicrosecondClock } from "../../src/runtime/clock.js";
 
 describe("clock", () => {
   it("formats epoch microseconds as ISO 8601 with six fraction digits and Z", () => {

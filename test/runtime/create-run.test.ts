@@ -1,12 +1,8 @@
 import { Writable } from "node:stream";
 import { pino } from "pino";
 import { describe, expect, it } from "vitest";
-import {
-  ApiErrorBodySchema,
-  type StructureRun,
-  StructureRunResourceSchema,
-  UserEventsPostBodySchema,
-} from "../../src/index.js";
+import { UserEventsPostBodySchema } from "../../src/index.js";
+import { ApiErrorBodySchema, type StructureRun, StructureRunResourceSchema } from "../../src/local.js";
 import { call, readFixture, startEmulator } from "./emulator-harness.js";
 
 const SECRET = "s3cret-value-never-echoed";

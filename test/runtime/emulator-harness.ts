@@ -1,7 +1,7 @@
 // Shared by the runtime tests: real emulators on 127.0.0.1, closed after each test, plain fetch, and a small
 // SSE reader that keeps every frame (ids, data, comments) so tests can assert the wire text.
 import { afterEach } from "vitest";
-import { EventsApiEmulator, type EventsApiEmulatorOptions } from "../../src/index.js";
+import { EventsApiEmulator, type EventsApiEmulatorOptions } from "../../src/local.js";
 
 export { readFixture, readFixtureText } from "../support/fixtures.js";
 

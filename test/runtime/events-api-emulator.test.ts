@@ -3,22 +3,21 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import fc from "fast-check";
 import { afterEach, describe, expect, it } from "vitest";
+import { ConfigError, InvalidEventError } from "../../src/index.js";
 import {
   ApiErrorBodySchema,
-  ConfigError,
   EmulatorStateError,
   type EventDetail,
   EventDetailSchema,
   EventsApiEmulator,
   EventsPageSchema,
-  formatSystemTime,
-  InvalidEventError,
   RunStateError,
   StructureRunResourceSchema,
   type SystemEventDetail,
   SystemEventDetailSchema,
   UnknownRunError,
-} from "../../src/index.js";
+} from "../../src/local.js";
+import { formatSystemTime } from "../../src/runtime/clock.js";
 import { call, readFixture, readFixtureText, startEmulator } from "./emulator-harness.js";
 
 const systemFixture = readFixture("system-events.json") as Record<string, unknown>[];

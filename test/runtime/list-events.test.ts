@@ -1,12 +1,6 @@
 import { describe, expect, it } from "vitest";
-import {
-  ApiErrorBodySchema,
-  EVENTS_PAGE_DEFAULT_LIMIT,
-  EVENTS_PAGE_MAX_LIMIT,
-  type EventsApiEmulator,
-  EventsPageSchema,
-  type StructureRun,
-} from "../../src/index.js";
+import { ApiErrorBodySchema, type EventsApiEmulator, EventsPageSchema, type StructureRun } from "../../src/local.js";
+import { EVENTS_PAGE_DEFAULT_LIMIT, EVENTS_PAGE_MAX_LIMIT } from "../../src/runtime/events-api-emulator-options.js";
 import { call, startEmulator } from "./emulator-harness.js";
 
 async function postEvents(emulator: EventsApiEmulator, run: StructureRun, count: number): Promise<void> {

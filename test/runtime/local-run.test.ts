@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import fc from "fast-check";
 import { afterEach, describe, expect, it } from "vitest";
-import { EventsApiEmulator, startLocalRun } from "../../src/index.js";
+import { EventsApiEmulator, startLocalRun } from "../../src/local.js";
 import { cleanEnv, killChildren, spawnTs } from "../support/child-processes.js";
 import { groupGone } from "../support/process-groups.js";
 import { within } from "./emulator-harness.js";
@@ -157,7 +157,7 @@ describe("startLocalRun: the structure's environment and process group", () => {
 
   it("when the host process exits, the structure's group is killed with it", async () => {
     const script = `
-import { EventsApiEmulator, startLocalRun } from ${JSON.stringify(join(ROOT, "src/index.js"))};
+import { EventsApiEmulator, startLocalRun } from ${JSON.stringify(join(ROOT, "src/local.js"))};
 const emulator = new EventsApiEmulator();
 await emulator.start();
 startLocalRun({ emulator, command: "sh", args: ["-c", "echo pgid $$; sleep 30"], stdout: (c) => {

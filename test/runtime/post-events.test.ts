@@ -1,12 +1,8 @@
 import { request } from "node:http";
 import { describe, expect, it } from "vitest";
 import * as z from "zod";
-import {
-  ApiErrorBodySchema,
-  EventsPageSchema,
-  StructureRunResourceSchema,
-  UserEventsPostBodySchema,
-} from "../../src/index.js";
+import { UserEventsPostBodySchema } from "../../src/index.js";
+import { ApiErrorBodySchema, EventsPageSchema, StructureRunResourceSchema } from "../../src/local.js";
 import { call, readFixture, readFixtureText, startEmulator } from "./emulator-harness.js";
 
 const fixtureText = readFixtureText("user-events-post.json");

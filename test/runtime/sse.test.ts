@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { EventDetailSchema, type EventsApiEmulator, formatSystemTime, type StructureRun } from "../../src/index.js";
+import { EventDetailSchema, type EventsApiEmulator, type StructureRun } from "../../src/local.js";
+import { formatSystemTime } from "../../src/runtime/clock.js";
 import { call, openStream, startEmulator, within } from "./emulator-harness.js";
 
 async function post(emulator: EventsApiEmulator, run: StructureRun, ...types: string[]): Promise<void> {

@@ -2,7 +2,7 @@
 // cookie may and may not do, the runs list route, and the Host guard. test/web/ has the same in a real browser.
 import { request } from "node:http";
 import { describe, expect, it } from "vitest";
-import type { EventsApiEmulator } from "../../src/index.js";
+import type { EventsApiEmulator } from "../../src/local.js";
 import { startEmulator } from "./emulator-harness.js";
 
 interface Raw {

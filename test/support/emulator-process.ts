@@ -2,7 +2,7 @@
 // "READY <url> <master key> <run id> <run key>" once listening; on the line "report" on stdin prints
 // "PEAK_RSS <bytes>" (the process's peak resident set size) and exits.
 import { createInterface } from "node:readline";
-import { EventsApiEmulator } from "../../src/index.js";
+import { EventsApiEmulator } from "../../src/local.js";
 
 const emulator = new EventsApiEmulator();
 await emulator.start();

@@ -146,10 +146,13 @@ describe("fault server: normal operation", () => {
     const server = await start();
     const cases: [unknown, boolean, RegExp][] = [
       ["{not json", true, /not valid JSON/],
-      [{ payload: {}, type: "A", timestamp: 1 }, false, /must be a JSON array/],
-      [[{ type: "A", timestamp: 1 }], false, /\[0\]\.payload: missing/],
-      [[envelope("A"), { payload: {}, timestamp: 1 }], false, /\[1\]\.type: missing/],
-      [["str"], false, /\[0\]: envelope must be an object/],
+      // The problems are the package's UserEventsPostBodySchema's, by path.
+      [{ payload: {}, type: "A", timestamp: 1 }, false, /body: Invalid input: expected array/],
+      [[{ type: "A", timestamp: 1 }], false, /\[0\]\.payload: Invalid input: expected object/],
+      [[envelope("A"), { payload: { type: "A" }, timestamp: 1 }], false, /\[1\]\.type: Invalid input/],
+      [[{ payload: {}, type: "A", timestamp: 1 }], false, /\[0\]\.payload\.type: Invalid input/],
+      [[{ payload: { type: "A" }, type: "A", timestamp: "1" }], false, /\[0\]\.timestamp: Invalid input/],
+      [["str"], false, /\[0\]: Invalid input: expected object/],
     ];
     for (const [body, raw, pattern] of cases) {
       const res = await post(server, "r", body, { raw });

@@ -14,12 +14,14 @@
  *   written. Timers still pending at `close()` are cancelled. Requests that arrived before `reset()` are still
  *   answered but record nothing after it.
  * - A `status` fault never records a batch, even with a 2xx status (that emulates a lost batch).
- * - The envelope check is strict on purpose, to catch driver bugs: each element must be an object with an object
- *   `payload`, a string `type` and a finite number `timestamp`. An empty array is accepted.
+ * - Bodies are checked with the package's own `UserEventsPostBodySchema`, the one definition of what a POST holds
+ *   (docs/wire-format.md), to catch driver bugs: each element an object with an object `payload` that has a
+ *   `type`, a string `type` and a finite number `timestamp`. An empty array is accepted.
  * - `at` is `Date.now()` when the batch was accepted.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo, Socket } from "node:net";
+import { type UserEventEnvelope, UserEventsPostBodySchema } from "../../src/index.js";
 
 export interface FaultServerOptions {
   /** Default "test-key"; requests without `Authorization: Bearer <apiKey>` get 401. */
@@ -38,7 +40,7 @@ export type Fault =
 
 export interface ReceivedBatch {
   runId: string;
-  envelopes: unknown[];
+  envelopes: UserEventEnvelope[];
   bytes: number;
   at: number;
 }
@@ -120,39 +122,22 @@ function validateFault(fault: Fault): Fault {
   }
 }
 
-function isPlainObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === "object" && value !== null && !Array.isArray(value);
-}
-
 /** Returns the problems of a body, empty when it is a valid array of envelopes. */
-function checkBody(text: string): { envelopes: unknown[]; problems: string[] } {
+function checkBody(text: string): { envelopes: UserEventEnvelope[]; problems: string[] } {
   let parsed: unknown;
   try {
     parsed = JSON.parse(text);
   } catch (err) {
     return { envelopes: [], problems: [`body is not valid JSON: ${err instanceof Error ? err.message : String(err)}`] };
   }
-  if (!Array.isArray(parsed)) {
-    const got = parsed === null ? "null" : typeof parsed;
-    return { envelopes: [], problems: [`body must be a JSON array of envelopes, got ${got}`] };
-  }
-  const envelopes: unknown[] = parsed;
-  const problems: string[] = [];
-  envelopes.forEach((env, i) => {
-    if (!isPlainObject(env)) {
-      problems.push(`[${i}]: envelope must be an object`);
-      return;
-    }
-    if (!("payload" in env)) problems.push(`[${i}].payload: missing`);
-    else if (!isPlainObject(env.payload)) problems.push(`[${i}].payload: must be an object`);
-    if (!("type" in env)) problems.push(`[${i}].type: missing`);
-    else if (typeof env.type !== "string" || env.type === "") problems.push(`[${i}].type: must be a string`);
-    if (!("timestamp" in env)) problems.push(`[${i}].timestamp: missing`);
-    else if (typeof env.timestamp !== "number" || !Number.isFinite(env.timestamp)) {
-      problems.push(`[${i}].timestamp: must be a number`);
-    }
+  const checked = UserEventsPostBodySchema.safeParse(parsed);
+  // What arrived, as it arrived (the schema's output would drop a key it does not know), once it passed.
+  if (checked.success) return { envelopes: parsed as UserEventEnvelope[], problems: [] };
+  const problems = checked.error.issues.map((issue) => {
+    const path = issue.path.map((p) => (typeof p === "number" ? `[${p}]` : `.${String(p)}`)).join("");
+    return `${path === "" ? "body" : path}: ${issue.message}`;
   });
-  return { envelopes, problems: problems.slice(0, MAX_PROBLEMS) };
+  return { envelopes: [], problems: problems.slice(0, MAX_PROBLEMS) };
 }
 
 function sendJson(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
@@ -174,7 +159,7 @@ interface Outcome {
   body?: unknown;
   headers?: Record<string, string>;
   /** Set only when the batch is accepted. */
-  envelopes?: unknown[];
+  envelopes?: UserEventEnvelope[];
 }
 
 interface BodyResult {
@@ -431,7 +416,7 @@ export function startFaultServer(options: FaultServerOptions = {}): Promise<Faul
           const out: unknown[] = [];
           for (const b of batches) {
             if (runId !== undefined && b.runId !== runId) continue;
-            for (const env of b.envelopes) out.push(isPlainObject(env) ? env.payload : undefined);
+            for (const env of b.envelopes) out.push(env.payload);
           }
           return out;
         },

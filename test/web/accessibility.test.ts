@@ -4,7 +4,7 @@ import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import type { Page } from "playwright-core";
 import { afterEach, beforeAll, describe, expect, it } from "vitest";
-import type { EventsApiEmulator, StructureRun } from "../../src/index.js";
+import type { EventsApiEmulator, StructureRun } from "../../src/local.js";
 import { startEmulator } from "../runtime/emulator-harness.js";
 import { launchChromium, newContext, pageErrors, SCREENSHOTS } from "./browser.js";
 import { agentRun } from "./run-events.js";

@@ -1,5 +1,6 @@
 // Builds USER events as a structure sends them and posts them to a run of an emulator under test.
-import { type EventsApiEmulator, formatSystemTime, type StructureRun } from "../../src/index.js";
+import type { EventsApiEmulator, StructureRun } from "../../src/local.js";
+import { formatSystemTime } from "../../src/runtime/clock.js";
 
 let counter = 0;
 

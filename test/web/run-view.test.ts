@@ -4,7 +4,7 @@ import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import type { Page, Request } from "playwright-core";
 import { afterEach, describe, expect, it } from "vitest";
-import type { EventsApiEmulator } from "../../src/index.js";
+import type { EventsApiEmulator } from "../../src/local.js";
 import { startEmulator } from "../runtime/emulator-harness.js";
 import { launchChromium, newContext, pageErrors, SCREENSHOTS } from "./browser.js";
 import { artifact, completeRun, event, post, startRun } from "./run-events.js";

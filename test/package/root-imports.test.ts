@@ -46,7 +46,59 @@ function modulesLoadedBy(specifier: string): string[] {
 
 const SDK_MODULE = /\/node_modules\/(ai|openai|@ai-sdk\/[^/]+)\//;
 
+/** Runs an ES module script in a fresh `node` from the repository root; its stdout, trimmed. */
+function runScript(script: string): { stdout: string; stderr: string } {
+  const child = spawnSync(process.execPath, ["--input-type=module", "-e", script], {
+    cwd: root,
+    env: cleanEnv(),
+    encoding: "utf8",
+  });
+  expect(child.status, child.stderr).toBe(0);
+  return { stdout: child.stdout.trim(), stderr: child.stderr };
+}
+
 describe("the package root", () => {
+  it("loads none of the local runtime, the client, the CLI, undici or pino: a structure pays for what it uses", () => {
+    const loaded = modulesLoadedBy(pathToFileURL(join(dist, "index.js")).href);
+    expect(loaded.some((url) => url.endsWith("/dist/index.js"))).toBe(true);
+    expect(
+      loaded.filter((url) =>
+        /\/dist\/(runtime|client|cli)\/|\/dist\/local\.js$|\/node_modules\/(undici|pino)\//.test(url),
+      ),
+    ).toEqual([]);
+    // The check above can fail: the same trace sees them behind ./local.
+    const local = modulesLoadedBy(pathToFileURL(join(dist, "local.js")).href);
+    expect(local.some((url) => url.includes("/dist/runtime/events-api-emulator.js"))).toBe(true);
+    expect(local.some((url) => url.includes("/dist/client/events-client.js"))).toBe(true);
+  });
+
+  it("loads pino only when a line is logged: a delivery that goes well never pays for it", () => {
+    // pino is CommonJS, required in place on the first line logged: the CommonJS cache says whether it was loaded.
+    const script = `
+      import { createServer } from "node:http";
+      import { createRequire } from "node:module";
+      const { EventBus, EventListener, GriptapeCloudEventListenerDriver } = await import(${JSON.stringify(pathToFileURL(join(dist, "index.js")).href)});
+      const pinoLoaded = () => Object.keys(createRequire(import.meta.url).cache).some((f) => f.includes("/node_modules/pino/"));
+      const server = createServer((req, res) => { req.resume(); req.on("end", () => res.writeHead(202).end()); });
+      await new Promise((resolve) => server.listen(0, "127.0.0.1", resolve));
+      const bus = new EventBus();
+      const driver = new GriptapeCloudEventListenerDriver({ baseUrl: "http://127.0.0.1:" + server.address().port, apiKey: "k", structureRunId: "r", env: {} });
+      bus.addEventListener(new EventListener({ driver }));
+      bus.publishEvent({ type: "TextChunkEvent", token: "hi" });
+      const report = await bus.flush();
+      const before = pinoLoaded();
+      // A listener that throws is reported through the default logger.
+      bus.addEventListener(new EventListener({ onEvent: () => { throw new Error("listener broke"); } }));
+      bus.publishEvent({ type: "TextChunkEvent", token: "again" });
+      await bus.shutdown();
+      server.close();
+      console.log(JSON.stringify({ sent: report.sent, before, after: pinoLoaded() }));
+    `;
+    const { stdout, stderr } = runScript(script);
+    expect(JSON.parse(stdout)).toEqual({ sent: 1, before: false, after: true });
+    expect(stderr).toContain("listener broke");
+  });
+
   it("loads neither SDK nor any adapter: a structure that uses neither pays nothing", () => {
     const loaded = modulesLoadedBy(pathToFileURL(join(dist, "index.js")).href);
     expect(loaded.some((url) => url.endsWith("/dist/index.js"))).toBe(true);
@@ -63,12 +115,12 @@ describe("the package root", () => {
   });
 });
 
-describe("the adapter entry points", () => {
+describe("the entry points", () => {
   it("are the files package.json's exports name, with their types", () => {
     const pkg = JSON.parse(readFileSync(join(root, "package.json"), "utf8")) as {
       exports: Record<string, { types: string; import: string } | string>;
     };
-    for (const entry of ["./ai-sdk", "./openai"]) {
+    for (const entry of [".", "./local", "./ai-sdk", "./openai"]) {
       const target = pkg.exports[entry] as { types: string; import: string };
       for (const file of [target.types, target.import]) {
         expect(() => readFileSync(join(work, file)), `${entry} → ${file}`).not.toThrow();

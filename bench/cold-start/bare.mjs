@@ -1,0 +1,1 @@
+// The baseline: a `node` that loads the same preload and nothing else.
