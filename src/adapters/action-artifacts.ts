@@ -1,29 +1,4 @@
-import type { Artifact, ArtifactType, ListArtifact } from "../events/artifacts.js";
-import { newEventId } from "../events/ids.js";
-
-/**
- * Artifacts as the Python framework writes them (`to_dict`): `{type, id, reference, meta, name, value}` with the
- * name defaulting to the id. Tool outputs are named `"{tag} output"`, as an ActionsSubtask names them.
- */
-export function makeArtifact(type: Exclude<ArtifactType, "ListArtifact">, value: unknown, name?: string): Artifact {
-  const id = newEventId();
-  return { type, id, reference: null, meta: {}, name: name ?? id, value } as Artifact;
-}
-
-/** A ListArtifact with the two fields Python's `ListArtifact.to_dict` always writes beside the value. */
-export function makeListArtifact(items: Artifact[]): ListArtifact {
-  const id = newEventId();
-  return {
-    type: "ListArtifact",
-    id,
-    reference: null,
-    meta: {},
-    name: id,
-    value: items,
-    item_separator: "\n\n",
-    validate_uniform_types: false,
-  };
-}
+import { type Artifact, makeArtifact } from "../events/artifacts.js";
 
 /**
  * What a tool returned (or threw), as the artifact an ActionsSubtask puts in its output: an error becomes an

@@ -1,6 +1,7 @@
 import type { Artifact } from "../events/artifacts.js";
+import { makeArtifact, makeListArtifact } from "../events/artifacts.js";
 import { newEventId } from "../events/ids.js";
-import { makeArtifact, makeListArtifact, toolOutputArtifact } from "./action-artifacts.js";
+import { toolOutputArtifact } from "./action-artifacts.js";
 import type { PublishEvent } from "./publish-event.js";
 import { type ToolActionDict, toolActionDict } from "./tool-action.js";
 

@@ -119,15 +119,33 @@ export const ARTIFACT_TYPES: ReadonlySet<string> = new Set<ArtifactType>([
   "ListArtifact",
 ]);
 
-function make(type: Exclude<ArtifactType, "ListArtifact">, value: unknown): Artifact {
+/**
+ * An artifact as the Python framework writes it (`to_dict`): `{type, id, reference, meta, name, value}`, in that
+ * order, the name defaulting to the id. Internal: the package's own builders (toArtifact, the adapters) use it.
+ */
+export function makeArtifact(type: Exclude<ArtifactType, "ListArtifact">, value: unknown, name?: string): Artifact {
   const id = newEventId();
-  // Field order and name = id follow the Python framework's to_dict.
-  return { type, id, reference: null, meta: {}, name: id, value } as Artifact;
+  return { type, id, reference: null, meta: {}, name: name ?? id, value } as Artifact;
+}
+
+/** A ListArtifact with the two fields Python's `ListArtifact.to_dict` always writes beside the value. Internal. */
+export function makeListArtifact(items: Artifact[], name?: string): ListArtifact {
+  const id = newEventId();
+  return {
+    type: "ListArtifact",
+    id,
+    reference: null,
+    meta: {},
+    name: name ?? id,
+    value: items,
+    item_separator: "\n\n",
+    validate_uniform_types: false,
+  };
 }
 
 /** A TextArtifact of `value`, as the framework makes one (`TextArtifact(value)`). */
 export function textArtifact(value: string): TextArtifact {
-  return make("TextArtifact", value) as TextArtifact;
+  return makeArtifact("TextArtifact", value) as TextArtifact;
 }
 
 /**
@@ -150,27 +168,16 @@ export function toArtifact(value: unknown): Artifact {
 }
 
 function artifactOf(value: unknown): Artifact {
-  if (typeof value === "string") return make("TextArtifact", value);
-  if (typeof value === "boolean") return make("BooleanArtifact", value);
+  if (typeof value === "string") return makeArtifact("TextArtifact", value);
+  if (typeof value === "boolean") return makeArtifact("BooleanArtifact", value);
   if (value instanceof Uint8Array) {
-    return make("BlobArtifact", Buffer.from(value.buffer, value.byteOffset, value.byteLength).toString("base64"));
+    return makeArtifact(
+      "BlobArtifact",
+      Buffer.from(value.buffer, value.byteOffset, value.byteLength).toString("base64"),
+    );
   }
-  if (value instanceof Error) return make("ErrorArtifact", value.message || value.name);
-  if (Array.isArray(value)) {
-    const id = newEventId();
-    const items = value.map(artifactOf);
-    const list: ListArtifact = {
-      type: "ListArtifact",
-      id,
-      reference: null,
-      meta: {},
-      name: id,
-      value: items,
-      item_separator: "\n\n",
-      validate_uniform_types: false,
-    };
-    return list;
-  }
+  if (value instanceof Error) return makeArtifact("ErrorArtifact", value.message || value.name);
+  if (Array.isArray(value)) return makeListArtifact(value.map(artifactOf));
   if (isArtifactLike(value)) {
     const parsed = ArtifactSchema.safeParse(value);
     if (!parsed.success) {
@@ -181,7 +188,7 @@ function artifactOf(value: unknown): Artifact {
   const json = value === undefined ? null : value;
   assertArtifactValue(json);
   // A JSON round trip turns class instances and Dates into the plain data that will be sent.
-  return make("JsonArtifact", JSON.parse(JSON.stringify(json)) as unknown);
+  return makeArtifact("JsonArtifact", JSON.parse(JSON.stringify(json)) as unknown);
 }
 
 function assertArtifactValue(value: unknown): void {

@@ -13,6 +13,7 @@ import { bearerKey, digestsEqual, keyDigest } from "./api-keys.js";
 import type { BodyBudget } from "./body-budget.js";
 import { EVENTS_PAGE_DEFAULT_LIMIT, EVENTS_PAGE_MAX_LIMIT, MAX_JSON_DEPTH } from "./events-api-emulator-options.js";
 import { exceedsJsonDepth } from "./json-depth.js";
+import { intParam } from "./query-params.js";
 import { readBody } from "./request-body.js";
 import type { RunStore } from "./run-store.js";
 import { sendRunsPage } from "./runs-page.js";
@@ -335,17 +336,6 @@ function decode(segment: string | undefined): string {
   } catch {
     throw new ApiError(404, "not_found", "malformed id in the path");
   }
-}
-
-function intParam(query: URLSearchParams, name: string, fallback: number): number {
-  const raw = query.get(name);
-  if (raw === null) return fallback;
-  if (!/^\d{1,15}$/.test(raw)) {
-    throw new ApiError(400, "invalid_query", `query parameter ${name} must be a non-negative integer`, {
-      issues: [{ path: [name], message: `expected a non-negative integer, received "${raw}"` }],
-    });
-  }
-  return Number(raw);
 }
 
 /** `?offset=N`, else resume after the `Last-Event-ID` an EventSource sends on reconnect, else 0. */

@@ -1,6 +1,6 @@
 import { createHash } from "node:crypto";
 import type { IncomingMessage, ServerResponse } from "node:http";
-import { ApiError } from "./api-error.js";
+import { intParam } from "./query-params.js";
 import type { RunStore } from "./run-store.js";
 
 /** `GET /api/structure-runs` paging: `limit` when none is given, and the most one page holds. */
@@ -16,8 +16,8 @@ export const RUNS_PAGE_MAX_LIMIT = 1000;
  * status, its output), so nearly every poll is a 304 whatever the size of the runs' outputs.
  */
 export function sendRunsPage(req: IncomingMessage, res: ServerResponse, store: RunStore, query: URLSearchParams): void {
-  const offset = nonNegative(query, "offset", 0);
-  const limit = Math.min(nonNegative(query, "limit", RUNS_PAGE_DEFAULT_LIMIT), RUNS_PAGE_MAX_LIMIT);
+  const offset = intParam(query, "offset", 0);
+  const limit = Math.min(intParam(query, "limit", RUNS_PAGE_DEFAULT_LIMIT), RUNS_PAGE_MAX_LIMIT);
   const ids = store.runIds().reverse();
   const runs = ids.slice(offset, offset + limit).map((id) => store.resource(id));
   const json =
@@ -36,15 +36,4 @@ export function sendRunsPage(req: IncomingMessage, res: ServerResponse, store: R
     "cache-control": "no-cache",
   });
   res.end(json);
-}
-
-function nonNegative(query: URLSearchParams, name: string, fallback: number): number {
-  const raw = query.get(name);
-  if (raw === null) return fallback;
-  if (!/^\d{1,15}$/.test(raw)) {
-    throw new ApiError(400, "invalid_query", `query parameter ${name} must be a non-negative integer`, {
-      issues: [{ path: [name], message: `expected a non-negative integer, received "${raw.slice(0, 40)}"` }],
-    });
-  }
-  return Number(raw);
 }
