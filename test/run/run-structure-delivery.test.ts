@@ -5,6 +5,7 @@
  */
 import { fileURLToPath } from "node:url";
 import { afterEach, describe, expect, it } from "vitest";
+import { lastAttemptRoom } from "../../src/http/retrying-sender.js";
 import { EventBus, EventListener, MemoryEventListenerDriver, runStructure } from "../../src/index.js";
 import { cleanEnv, type Finished, killChildren, spawnTs } from "../support/child-processes.js";
 import { captureLogger } from "../support/delivery-harness.js";
@@ -12,6 +13,7 @@ import { type FaultServer, startFaultServer } from "../support/fault-server.js";
 
 const STRUCTURE = fileURLToPath(new URL("./structures/structure.ts", import.meta.url));
 const TWICE = fileURLToPath(new URL("./structures/twice.ts", import.meta.url));
+const TIMED_END = fileURLToPath(new URL("./structures/timed-end.ts", import.meta.url));
 const API_KEY = "sk-delivery-0123456789-SECRET";
 const RUN_ID = "run-delivery";
 const SENTENCE = "structure-run-events: the run's output did not reach";
@@ -83,6 +85,43 @@ describe("an undelivered output fails the run, in one sentence", () => {
     const warnings = logs.filter((l) => l.msg.startsWith("events are not being delivered yet"));
     expect(warnings).toHaveLength(1);
     expect(warnings[0]!.msg).toContain("GT_CLOUD_BASE_URL");
+    expectNoKey(finished);
+  });
+
+  it("an unreachable host: the run retries until the last attempt its deadline leaves room for, and says why", async () => {
+    // The trial's case: with GT_EVENTS_SHUTDOWN_TIMEOUT_MS=3000 the process exited after 0.7 to 2.2 s, saying the
+    // deadline had been reached. The default backoff, as a user has it.
+    const url = await closedPortUrl();
+    const env = {
+      GT_CLOUD_STRUCTURE_RUN_ID: RUN_ID,
+      GT_CLOUD_API_KEY: API_KEY,
+      GT_CLOUD_BASE_URL: url,
+      GT_EVENTS_SHUTDOWN_TIMEOUT_MS: "1500",
+    };
+    const finished = await spawnTs(TIMED_END, [], { env: { ...cleanEnv(), ...env } }).done;
+    expect(finished.code).toBe(1);
+    const { endMs, slowestMs } = JSON.parse(finished.stdout.trim().split("\n").at(-1)!) as {
+      endMs: number;
+      slowestMs: number;
+    };
+    // Its last attempt started no earlier than its room before the deadline (timers fire late, never early by
+    // more than a few ms), and the end stays bounded by the deadline.
+    expect(endMs).toBeGreaterThanOrEqual(1500 - lastAttemptRoom(slowestMs, 10_000) - 20);
+    expect(endMs).toBeLessThan(1500 + 1500);
+    const [sentence, ...more] = sentences(finished);
+    expect(more).toEqual([]);
+    expect(sentence).toContain("ECONNREFUSED");
+    expect(sentence).toContain("check GT_CLOUD_BASE_URL");
+    const errors = finished.stderr
+      .split("\n")
+      .filter((line) => line.startsWith("{"))
+      .map((line) => JSON.parse(line) as { level: number; msg: string })
+      .filter((l) => l.level >= 50);
+    expect(errors.map((l) => l.msg)).toEqual([
+      expect.stringMatching(
+        /^\d+ event\(s\) not delivered within the shutdown deadline \(1500 ms\): the last attempt it left room for failed \(last: cannot connect/,
+      ),
+    ]);
     expectNoKey(finished);
   });
 
