@@ -228,7 +228,7 @@ export function runStructure<T>(
         const lost = report.failed + report.dropped + report.pending;
         safely(() =>
           logger.warn(
-            `${lost} of ${lost + report.sent} event(s) of the run were not delivered (failed ${report.failed}, dropped ${report.dropped}, pending ${report.pending}); the run's output was`,
+            `${lost} of ${lost + report.sent} event(s) of the run were not delivered (failed ${report.failed}, dropped ${report.dropped}, pending ${report.pending}); the run's output was delivered`,
           ),
         );
       }

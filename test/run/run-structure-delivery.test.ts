@@ -224,7 +224,7 @@ describe("the result says whether the output was delivered", () => {
     expect(result).toMatchObject({ exitCode: 0, delivered: true, report: { sent: 2, failed: 1, dropped: 0 } });
     const warnings = log.entries(40).filter((e) => e.msg.includes("of the run were not delivered"));
     expect(warnings.map((e) => e.msg)).toEqual([
-      "1 of 3 event(s) of the run were not delivered (failed 1, dropped 0, pending 0); the run's output was",
+      "1 of 3 event(s) of the run were not delivered (failed 1, dropped 0, pending 0); the run's output was delivered",
     ]);
   });
 });
