@@ -174,7 +174,7 @@ export class EventBus {
       }
       return;
     }
-    const logger = this.#logger ?? getDefaultLogger();
+    const logger = this.#logger ?? lentLoggers.get(this) ?? getDefaultLogger();
     try {
       logger.error({ err: error }, error.message);
     } catch {
@@ -212,5 +212,28 @@ async function settle(report: () => Promise<DeliveryReport>): Promise<DeliveryRe
   }
 }
 
-/** A bus for convenience, like the Python framework's `EventBus` singleton. Tests should make their own. */
+/**
+ * Loggers lent to buses that have none of their own, for as long as a run uses them (see `lendLogger`). Kept beside
+ * the class rather than in it so that lending is no part of `EventBus`'s public surface.
+ */
+const lentLoggers = new WeakMap<EventBus, Logger>();
+
+/**
+ * Makes a bus without a logger of its own report through `logger` until the returned function is called:
+ * `runStructure` lends its logger to the bus it runs on (by default the shared `eventBus`), so that what its
+ * listeners get wrong goes where the run's other lines go.
+ */
+export function lendLogger(bus: EventBus, logger: Logger): () => void {
+  const before = lentLoggers.get(bus);
+  lentLoggers.set(bus, logger);
+  return () => {
+    if (before === undefined) lentLoggers.delete(bus);
+    else lentLoggers.set(bus, before);
+  };
+}
+
+/**
+ * The process-wide bus, as the Python framework's `EventBus` singleton is: `runStructure` runs on it unless given a
+ * bus, so `eventBus.publishEvent(...)` anywhere in a structure reaches the run's driver. Tests should make their own.
+ */
 export const eventBus = new EventBus();

@@ -6,7 +6,7 @@
 import { fileURLToPath } from "node:url";
 import { afterEach, describe, expect, it } from "vitest";
 import { lastAttemptRoom } from "../../src/http/retrying-sender.js";
-import { EventBus, EventListener, MemoryEventListenerDriver, runStructure } from "../../src/index.js";
+import { EventBus, EventListener, eventBus, MemoryEventListenerDriver, runStructure } from "../../src/index.js";
 import { cleanEnv, type Finished, killChildren, spawnTs } from "../support/child-processes.js";
 import { captureLogger } from "../support/delivery-harness.js";
 import { type FaultServer, startFaultServer } from "../support/fault-server.js";
@@ -226,6 +226,80 @@ describe("the result says whether the output was delivered", () => {
     expect(warnings.map((e) => e.msg)).toEqual([
       "1 of 3 event(s) of the run were not delivered (failed 1, dropped 0, pending 0); the run's output was delivered",
     ]);
+  });
+});
+
+describe("runStructure on the shared eventBus (the default)", () => {
+  it("events published on eventBus during the run reach the API, in order with the context's, as in a process", async () => {
+    server = await startFaultServer({ apiKey: API_KEY });
+    const finished = await run(["shared-bus", "2"], cloudEnv(server.url));
+    expect(finished.code).toBe(0);
+    expect(finished.stderr).toBe("");
+    const events = server.events(RUN_ID) as { type: string; token?: string }[];
+    expect(events.map((e) => e.token ?? e.type)).toEqual([
+      "StartStructureRunEvent",
+      "t0",
+      "t1",
+      "from eventBus",
+      "FinishStructureRunEvent",
+    ]);
+  });
+
+  it("both ways of publishing reach the run's driver; the run's listeners are gone afterwards, the caller's kept", async () => {
+    server = await startFaultServer({ apiKey: API_KEY });
+    const log = captureLogger();
+    const mine = new MemoryEventListenerDriver();
+    const registration = eventBus.addEventListener(new EventListener({ driver: mine }));
+    try {
+      const result = await runStructure(
+        ({ publishEvent, bus }) => {
+          expect(bus).toBe(eventBus);
+          eventBus.publishEvent({ type: "TextChunkEvent", token: "x" });
+          publishEvent({ type: "TextChunkEvent", token: "y" });
+          return "done";
+        },
+        { exit: false, env: cloudEnv(server.url), logger: log.logger },
+      );
+      // The run's own driver was shut down and decided the verdict; the caller's was flushed, not shut down.
+      expect(result).toMatchObject({ exitCode: 0, delivered: true, report: { sent: 4, failed: 0, dropped: 0 } });
+      const tokens = (server.events(RUN_ID) as { type: string; token?: string }[]).map((e) => e.token ?? e.type);
+      expect(tokens).toEqual(["StartStructureRunEvent", "x", "y", "FinishStructureRunEvent"]);
+      expect(eventBus.eventListeners).toEqual([registration.listener]);
+      eventBus.publishEvent({ type: "After" });
+      expect(mine.events.map((e) => e.type)).toEqual([
+        "StartStructureRunEvent",
+        "TextChunkEvent",
+        "TextChunkEvent",
+        "FinishStructureRunEvent",
+        "After",
+      ]);
+    } finally {
+      registration.remove();
+    }
+  });
+
+  it("a listener on eventBus that throws during the run is reported through the run's logger", async () => {
+    const log = captureLogger();
+    const registration = eventBus.addEventListener(
+      new EventListener({
+        eventTypes: ["TextChunkEvent"],
+        onEvent: () => {
+          throw new Error("listener bug");
+        },
+      }),
+    );
+    try {
+      await runStructure(
+        ({ publishEvent }) => {
+          publishEvent({ type: "TextChunkEvent", token: "x" });
+          return "done";
+        },
+        { exit: false, driver: new MemoryEventListenerDriver(), env: {}, logger: log.logger },
+      );
+    } finally {
+      registration.remove();
+    }
+    expect(log.entries(50).map((e) => e.msg)).toEqual([expect.stringContaining("listener bug")]);
   });
 });
 
