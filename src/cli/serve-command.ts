@@ -1,4 +1,4 @@
-import { ENV, type Env } from "../config.js";
+import { ENV, type Env, readEnvSetting } from "../config.js";
 import { EventsApiEmulator, type LocalRun, startLocalRun } from "../local.js";
 import { readApiKeyFile } from "./api-key-file.js";
 import { webViewLine } from "./web-view.js";
@@ -53,7 +53,7 @@ export async function serveCommand(options: ServeCommandOptions, env: Env = proc
   const keySource =
     apiKey !== undefined
       ? `(read from ${options.apiKeyFile === "-" ? "standard input" : options.apiKeyFile})`
-      : env[ENV.emulatorApiKey]
+      : readEnvSetting(env, ENV.emulatorApiKey) !== undefined
         ? `(from ${ENV.emulatorApiKey})`
         : // A key made for this process: clients need it, and it guards nothing outside this machine.
           emulator.apiKey;
