@@ -55,7 +55,8 @@ export function formatLogLine(line: string): string {
     if (!BASE_FIELDS.has(key)) text += ` ${key}=${JSON.stringify(value)}`;
   }
   const err = entry.err as { type?: unknown; message?: unknown } | undefined;
-  if (err !== undefined && err !== null && typeof err === "object") {
+  // An error whose message the line already says is not said twice.
+  if (err !== undefined && err !== null && typeof err === "object" && !text.includes(visible(String(err.message)))) {
     text += ` (${typeof err.type === "string" ? err.type : "Error"}: ${visible(String(err.message))})`;
   }
   return `${text}\n`;
