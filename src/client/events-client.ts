@@ -35,10 +35,10 @@ export const EVENTS_CLIENT_DEFAULTS = {
 /**
  * Defaults of `streamEvents`.
  * - `pollIntervalMs` 1 s: between two polls of the list route that brought nothing new.
- * - `maxReconnects` 5: stream connections in a row without a new event before falling back to polling; also the
- *   retries in a row, stream and list route alike, of a server that gives no answer (no connection, a reset, a
- *   timeout, a 5xx) before giving up with its `EventsApiError`. Waits between attempts double from 200 ms to 2 s, so
- *   an unreachable server is given up on after about 5 s.
+ * - `maxReconnects` 5: stream connections in a row without a new event before falling back to polling. Attempts
+ *   that get no answer (no connection, a reset, a timeout, a 5xx) also count in a row, across both routes: a
+ *   failed poll with more than `maxReconnects` of them behind it gives up with its `EventsApiError`. An unreachable
+ *   server thus gets 6 stream attempts and 1 poll, the waits between them doubling from 200 ms to 2 s: about 5 s.
  */
 export const STREAM_EVENTS_DEFAULTS = {
   pollIntervalMs: 1_000,
@@ -76,8 +76,8 @@ export interface StreamEventsOptions {
   /** Polling period once the stream route is unusable. Default 1 000. */
   pollIntervalMs?: number;
   /**
-   * Reconnections in a row without a new event before falling back to polling, and retries in a row of a server
-   * that gives no answer before throwing its `EventsApiError`. Default 5.
+   * Reconnections in a row without a new event before falling back to polling; a failed poll with more than this
+   * many attempts without an answer behind it (both routes, in a row) throws its `EventsApiError`. Default 5.
    */
   maxReconnects?: number;
   /**
@@ -184,8 +184,8 @@ export class EventsClient {
    * Every event of a run from `offset`, as it happens, until the run's terminal SYSTEM event. Uses the SSE
    * stream, reconnecting from the last offset seen (also when the stream goes silent); falls back to polling the
    * list route when the stream route is missing or keeps failing. Skips duplicates by `payload.id` unless
-   * `deduplicate` is false. A server that gives no answer `maxReconnects + 1` times in a row, stream and list
-   * route alike, ends it with that `EventsApiError` (`status` 0 when no answer came at all).
+   * `deduplicate` is false. A server that gives no answer (`maxReconnects + 1` stream attempts, then a poll, for
+   * one that never answers) ends it with that `EventsApiError` (`status` 0 when no answer came at all).
    *
    * While the caller awaits the next event, the waits between attempts and between polls keep the process alive
    * (they are bounded): a loop over this iterator is work in progress, and must not let Node exit in its middle.

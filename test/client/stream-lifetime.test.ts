@@ -153,6 +153,22 @@ describe("a top-level for await over streamEvents keeps its process alive until 
     expect(connections).toBe(2);
   });
 
+  it("an open stream that stays quiet for a while: the connection alone keeps the process alive", async () => {
+    const base = await serve((_req, res, url) => {
+      if (url.pathname !== STREAM_PATH) {
+        res.writeHead(500).end();
+        return;
+      }
+      res.writeHead(200, { "content-type": "text/event-stream" });
+      res.write(frames(RUN, 0, 2));
+      // Silence, then the rest of the run on the same connection.
+      setTimeout(() => res.end(frames(RUN, 2)), 1_500);
+    });
+    const { code, stdout } = await within(20_000, consumer(base), "the consumer");
+    expect(eventLines(stdout)).toEqual(TYPES);
+    expect(code).toBe(0);
+  });
+
   it("a stream route that answers 404: polls the list route, waiting between empty polls, to the end", async () => {
     let available = 2;
     let polls = 0;
