@@ -228,6 +228,27 @@ export function resolveCloudSettings(options: CloudOptions, env: Env): CloudSett
 function resolveBaseUrl(options: CloudOptions, env: Env, apiKey: string): URL {
   const source = options.baseUrl !== undefined ? "baseUrl" : ENV.baseUrl;
   const raw = resolveStringSetting(options.baseUrl, "baseUrl", env, ENV.baseUrl) ?? DEFAULT_BASE_URL;
+  return checkBaseUrl(raw, { source, apiKey, allowInsecureHttp: options.allowInsecureHttp === true });
+}
+
+/** How `checkBaseUrl` names the setting, the key to keep out of its messages, and the plain-http escape hatch. */
+export interface BaseUrlCheck {
+  /** The option, flag or variable the URL came from, named in every refusal. */
+  source: string;
+  /** Censored wherever the URL is quoted. */
+  apiKey: string;
+  allowInsecureHttp: boolean;
+  /** What the refusal of plain http tells the user to set. Default `pass allowInsecureHttp: true`. */
+  insecureHttpHint?: string;
+}
+
+/**
+ * An Events API base URL as every sender of the key checks it (the Cloud driver, `EventsClient`, `tail`): http(s),
+ * no credentials (any "@"), and plain http only to a loopback host unless `allowInsecureHttp`. Returns it without
+ * query or fragment; a refusal is a ConfigError naming `source`, quoting no secret.
+ */
+export function checkBaseUrl(raw: string, check: BaseUrlCheck): URL {
+  const { source, apiKey } = check;
   // Any "@", not only what the parser calls userinfo: "https://u\\:pw@h" parses as host "u" and a path holding
   // the password, and an API base URL has no use for "@" elsewhere.
   if (raw.includes("@")) {
@@ -250,11 +271,11 @@ function resolveBaseUrl(options: CloudOptions, env: Env, apiKey: string): URL {
   if (url.username !== "" || url.password !== "") {
     throw new ConfigError(source, `${source} must not carry credentials; use ${ENV.apiKey}`);
   }
-  if (url.protocol === "http:" && !isLoopbackHost(url.hostname) && options.allowInsecureHttp !== true) {
+  if (url.protocol === "http:" && !isLoopbackHost(url.hostname) && !check.allowInsecureHttp) {
     throw new ConfigError(
       source,
       // The host name is lower-cased by the parser: a key pasted as the host must not show even so.
-      `${source} uses plain http to ${redactSecret(url.hostname, apiKey.toLowerCase())}: the API key would travel unencrypted. Use https, or pass allowInsecureHttp: true`,
+      `${source} uses plain http to ${redactSecret(url.hostname, apiKey.toLowerCase())}: the API key would travel unencrypted. Use https, or ${check.insecureHttpHint ?? "pass allowInsecureHttp: true"}`,
     );
   }
   url.search = "";
@@ -262,6 +283,7 @@ function resolveBaseUrl(options: CloudOptions, env: Env, apiKey: string): URL {
   return url;
 }
 
-function isLoopbackHost(hostname: string): boolean {
+/** Whether a URL's `hostname` names this machine's loopback interface (`localhost`, 127.0.0.0/8, `[::1]`). */
+export function isLoopbackHost(hostname: string): boolean {
   return hostname === "localhost" || hostname === "[::1]" || /^127(\.\d{1,3}){3}$/.test(hostname);
 }

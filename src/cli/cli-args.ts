@@ -1,5 +1,5 @@
 import { parseArgs } from "node:util";
-import { ENV } from "../config.js";
+import { DEFAULT_BASE_URL, ENV } from "../config.js";
 import { UsageError } from "../errors.js";
 
 export const USAGE = `Usage: structure-run-events <command> [options]
@@ -12,19 +12,29 @@ Commands:
         Run the Events API emulator alone. With a command, each run created over HTTP
         (POST /api/structures/{id}/runs) starts it. Master key: --api-key-file, else
         ${ENV.emulatorApiKey}, else a generated one (printed).
-  tail <run-id> [--base-url U] [--api-key-file F] [--offset N] [--json]
+  tail <run-id> [--base-url U] [--api-key-file F] [--allow-insecure-http] [--offset N] [--json]
         Follow a run's events from any Events API (default ${ENV.baseUrl}, ${ENV.apiKey}).
+        Exits as the run ended: 0 SUCCEEDED, the run's exit code for FAILED (else 1) and
+        CANCELLED (else 130), 1 for ERROR or when the run cannot be read.
 
 Options:
   --port N          port to listen on (default: any free port for run, 8080 for serve)
-  --host H          address to bind (default 127.0.0.1)
+  --host H          address to bind (default 127.0.0.1; 0.0.0.0 or :: for every address)
   --json            one JSON line per event (EventDetail) on stdout, nothing else
   --web             (run) print a link to the run in the web view, and keep it up after the run until Ctrl-C
   --events-file F   also append every event as NDJSON to F
+  --structure-id ID (run) the run's structure id (default: none)
   --api-key-file F  read the API key from file F ("-": standard input); keys never go in argv,
                     where ps shows them
+  --base-url U      (tail) the Events API (default ${ENV.baseUrl}, else ${DEFAULT_BASE_URL})
+  --allow-insecure-http
+                    (tail) allow plain http to a host that is not loopback (the key travels in clear)
+  --offset N        (tail) the first event to show (default 0)
   -h, --help        this help
-  -v, --version     the package version`;
+  -v, --version     the package version
+
+Exit codes: 2 for a bad command line or setting (a flag, a variable, a port in use, an events
+file that cannot be created); 1 when the work failed otherwise; run and tail as above.`;
 
 export type Command =
   | { name: "help" }
@@ -40,12 +50,21 @@ export type Command =
       command: string[];
     }
   | { name: "serve"; port: number; host: string; eventsFile?: string; apiKeyFile?: string; command: string[] }
-  | { name: "tail"; runId: string; baseUrl?: string; apiKeyFile?: string; offset: number; json: boolean };
+  | {
+      name: "tail";
+      runId: string;
+      baseUrl?: string;
+      apiKeyFile?: string;
+      allowInsecureHttp?: true;
+      offset: number;
+      json: boolean;
+    };
 
 /** Parses argv (after `node script`); throws `UsageError` with a precise message on bad input. */
 export function parseCommand(argv: readonly string[]): Command {
   const [name, ...rest] = argv;
-  if (name === undefined || name === "-h" || name === "--help" || name === "help") return { name: "help" };
+  if (name === undefined) throw new UsageError("no command given: use run, serve or tail");
+  if (name === "-h" || name === "--help" || name === "help") return { name: "help" };
   if (name === "-v" || name === "--version") return { name: "version" };
   // Everything after "--" is the structure's command line, untouched.
   const dash = rest.indexOf("--");
@@ -55,7 +74,7 @@ export function parseCommand(argv: readonly string[]): Command {
   refuseKeyInArgv(name, own);
   switch (name) {
     case "run": {
-      const { values } = parse(own, {
+      const { values } = parse(name, own, {
         port: { type: "string" },
         json: { type: "boolean" },
         web: { type: "boolean" },
@@ -74,7 +93,7 @@ export function parseCommand(argv: readonly string[]): Command {
       };
     }
     case "serve": {
-      const { values } = parse(own, {
+      const { values } = parse(name, own, {
         port: { type: "string" },
         host: { type: "string" },
         "events-file": { type: "string" },
@@ -92,10 +111,12 @@ export function parseCommand(argv: readonly string[]): Command {
     case "tail": {
       if (command.length > 0) throw new UsageError("tail takes no command after --");
       const { values, positionals } = parse(
+        name,
         own,
         {
           "base-url": { type: "string" },
           "api-key-file": { type: "string" },
+          "allow-insecure-http": { type: "boolean" },
           offset: { type: "string" },
           json: { type: "boolean" },
         },
@@ -107,6 +128,7 @@ export function parseCommand(argv: readonly string[]): Command {
         runId: positionals[0]!,
         offset: integer("--offset", values.offset, 0),
         json: values.json === true,
+        ...(values["allow-insecure-http"] === true ? { allowInsecureHttp: true as const } : {}),
         ...optional("baseUrl", values["base-url"]),
         ...optional("apiKeyFile", values["api-key-file"]),
       };
@@ -131,13 +153,36 @@ function refuseKeyInArgv(command: string, own: readonly string[]): void {
 
 type OptionSpec = Record<string, { type: "string" | "boolean" }>;
 
-function parse(args: string[], options: OptionSpec, allowPositionals = false) {
+/** Flags whose value is a number: a value like "-1" is refused as a number, not as a missing value. */
+const INTEGER_FLAGS = new Set(["port", "offset"]);
+
+function parse(command: string, args: string[], options: OptionSpec, allowPositionals = false) {
+  // node:util calls "--offset -1" ambiguous, in three lines about option syntax: say what is wrong instead.
+  args.forEach((arg, i) => {
+    const name = arg.startsWith("--") ? arg.slice(2) : undefined;
+    const value = args[i + 1];
+    // "-" alone is a value (standard input for --api-key-file).
+    if (name === undefined || options[name]?.type !== "string" || value === undefined || !/^-./.test(value)) {
+      return;
+    }
+    if (INTEGER_FLAGS.has(name)) integer(arg, value, 0);
+    throw new UsageError(`${arg} needs a value; to give one that starts with "-", write ${arg}=VALUE`);
+  });
+  let parsed: ReturnType<typeof parseArgs<{ args: string[]; options: OptionSpec; allowPositionals: true }>>;
   try {
-    return parseArgs({ args, options, allowPositionals, strict: true });
+    parsed = parseArgs({ args, options, allowPositionals: true, strict: true });
   } catch (error) {
     // node:util's messages name the flag ("Unknown option '--prot'"); keep them, typed.
     throw new UsageError(error instanceof Error ? error.message : String(error));
   }
+  const stray = parsed.positionals[0];
+  if (!allowPositionals && stray !== undefined) {
+    throw new UsageError(
+      `${command} takes no argument before "--", got ${JSON.stringify(stray)}: put the structure's command after ` +
+        `"--", e.g. ${command} -- node my-structure.js`,
+    );
+  }
+  return parsed;
 }
 
 function port(value: string | boolean | undefined, fallback: number): number {

@@ -45,6 +45,8 @@ export class LiveView {
   #system = 0;
   #duplicates = 0;
   #sawFinish = false;
+  /** `output_task_output` of the last FinishStructureRunEvent shown. */
+  #finishOutput: unknown;
   #firstSystemAt: string | undefined;
   #terminal: EventDetail | undefined;
   #lastStatus: string | undefined;
@@ -73,7 +75,10 @@ export class LiveView {
       this.#exitCode = payload.status_detail?.exit_code ?? this.#exitCode;
     } else {
       this.#user++;
-      if (event.type === "FinishStructureRunEvent") this.#sawFinish = true;
+      if (event.type === "FinishStructureRunEvent") {
+        this.#sawFinish = true;
+        this.#finishOutput = (event.payload as { output_task_output?: unknown }).output_task_output ?? null;
+      }
     }
     if (this.#json) {
       this.#write(`${JSON.stringify(event)}\n`);
@@ -95,6 +100,19 @@ export class LiveView {
     }
     const summary = summarizeEvent(payload);
     this.#line(`${this.#paint(printable(event.type), "1;36")}${summary === "" ? "" : ` ${this.#paint(summary, "2")}`}`);
+  }
+
+  /** The run's terminal SYSTEM event, once shown. */
+  get terminal(): EventDetail | undefined {
+    return this.#terminal;
+  }
+
+  /**
+   * The output of the run's FinishStructureRunEvent as seen on the way (what the run resource's `output` is made
+   * of), or undefined when none was shown.
+   */
+  get finishOutput(): { output: unknown } | undefined {
+    return this.#sawFinish ? { output: this.#finishOutput } : undefined;
   }
 
   /**
@@ -146,7 +164,13 @@ export class LiveView {
 
   #output({ output, outputError, fromOffset = 0 }: SummaryInput): string {
     if (outputError !== undefined) return `unknown: ${outputError}`;
-    if (output !== null && output !== undefined) return JSON.stringify(artifactValue(output)) ?? String(output);
+    if (output !== null && output !== undefined) {
+      const shown = JSON.stringify(artifactValue(output)) ?? String(output);
+      // As the live line shows it (`output error "…"`): a failed run's output is its error, not a result.
+      return (output as { type?: unknown }).type === "ErrorArtifact"
+        ? `${this.#paint("error", STATUS_COLOURS.ERROR as string)} ${shown}`
+        : shown;
+    }
     if (this.#sawFinish || fromOffset > 0) return "(none)";
     return "no output: the structure never published a FinishStructureRunEvent";
   }

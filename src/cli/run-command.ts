@@ -42,7 +42,7 @@ export async function runCommand(options: RunCommandOptions): Promise<number> {
   for (const signal of FORWARDED_SIGNALS) process.on(signal, onSignal);
   try {
     const result = await local.done;
-    view.summary({ output: emulator.getRun(result.run.structure_run_id)?.output ?? null });
+    view.summary({ output: result.run.output });
     await view.drained();
     if (options.web === true) {
       process.stderr.write(`Run ended: ${result.status}. The web view stays up at ${emulator.url}/ until Ctrl-C.\n`);

@@ -1,4 +1,5 @@
-import { ENV, type Env, readEnvSetting } from "../config.js";
+import { ENV, type Env, isLoopbackHost, readEnvSetting } from "../config.js";
+import { ConfigError } from "../errors.js";
 import { EventsApiEmulator, type LocalRun, startLocalRun } from "../local.js";
 import { readApiKeyFile } from "./api-key-file.js";
 import { webViewLine } from "./web-view.js";
@@ -41,7 +42,8 @@ export async function serveCommand(options: ServeCommandOptions, env: Env = proc
         });
         return;
       }
-      const local = startLocalRun({ emulator, command, args: [...args, ...run.args], run, env });
+      // The run's args (its input) follow the command's own, as in Griptape Cloud.
+      const local = startLocalRun({ emulator, command, args, run, env });
       running.add(local);
       void local.done.then((result) => {
         running.delete(local);
@@ -50,6 +52,24 @@ export async function serveCommand(options: ServeCommandOptions, env: Env = proc
     };
   }
   await emulator.start();
+  const reachable = new URL(emulator.url);
+  if (command !== undefined && !isLoopbackHost(reachable.hostname)) {
+    await emulator.close();
+    // The structures run on this machine, and the library's driver sends their key over plain http to loopback
+    // only: bound to another single address, every run would fail.
+    throw new ConfigError(
+      "--host",
+      `serve -- <command> needs the emulator on a loopback address, 0.0.0.0 or ::, which the structures it starts ` +
+        `reach over loopback; bound to ${reachable.hostname} only, their plain http requests would be refused`,
+    );
+  }
+  // The URL printed is where this machine reaches it; say when the network can reach it too.
+  const bound = options.host.includes(":") ? `[${options.host}]` : options.host.toLowerCase();
+  const scope = isLoopbackHost(bound)
+    ? ""
+    : isLoopbackHost(reachable.hostname)
+      ? ` (bound to ${options.host}, every address of this machine: reachable from the network, over plain http)`
+      : " (reachable from the network, over plain http)";
   const keySource =
     apiKey !== undefined
       ? `(read from ${options.apiKeyFile === "-" ? "standard input" : options.apiKeyFile})`
@@ -58,7 +78,7 @@ export async function serveCommand(options: ServeCommandOptions, env: Env = proc
         : // A key made for this process: clients need it, and it guards nothing outside this machine.
           emulator.apiKey;
   process.stdout.write(
-    `Events API emulator listening on ${emulator.url}\nAPI key: ${keySource}\n` +
+    `Events API emulator listening on ${emulator.url}${scope}\nAPI key: ${keySource}\n` +
       `Try: ${ENV.baseUrl}=${emulator.url} ${ENV.apiKey}=<key> npx structure-run-events tail <run-id>\n`,
   );
   let onSignal: ((signal: (typeof STOP_SIGNALS)[number]) => void) | undefined;

@@ -2,7 +2,7 @@ import { StringDecoder } from "node:string_decoder";
 import { setTimeout as sleep } from "node:timers/promises";
 import { type Dispatcher, request } from "undici";
 import * as z from "zod";
-import { checkApiKey, delaySetting } from "../config.js";
+import { checkApiKey, checkBaseUrl, delaySetting } from "../config.js";
 import { ConfigError, EventsApiError } from "../errors.js";
 import { type EventDetail, EventDetailSchema, type EventsPage, EventsPageSchema } from "../events/wire-schemas.js";
 import { redactSecret } from "../redact.js";
@@ -21,16 +21,39 @@ import { SseLimitError, SseParser } from "./sse-parser.js";
  * - `maxEventBytes` 32 MiB: one event on the stream; a line that never ends is refused once past it.
  * - `streamIdleTimeoutMs` 60 s: an open stream that sends nothing, not even a `: ping` (the emulator pings every
  *   15 s), is reconnected from its last offset.
+ * - `allowInsecureHttp` false: the key travels in a header, so plain http is for loopback only, as for the Cloud
+ *   driver.
  */
 export const EVENTS_CLIENT_DEFAULTS = {
   requestTimeoutMs: 30_000,
   maxResponseBytes: 64 * 1024 * 1024,
   maxEventBytes: 32 * 1024 * 1024,
   streamIdleTimeoutMs: 60_000,
+  allowInsecureHttp: false,
 } as const;
 
+/**
+ * Defaults of `streamEvents`.
+ * - `pollIntervalMs` 1 s: between two polls of the list route that brought nothing new.
+ * - `maxReconnects` 5: stream connections in a row without a new event before falling back to polling. Attempts
+ *   that get no answer (no connection, a reset, a timeout, a 5xx) also count in a row, across both routes: a
+ *   failed poll with more than `maxReconnects` of them behind it gives up with its `EventsApiError`. An unreachable
+ *   server thus gets 6 stream attempts and 1 poll, the waits between them doubling from 200 ms to 2 s: about 5 s.
+ */
+export const STREAM_EVENTS_DEFAULTS = {
+  pollIntervalMs: 1_000,
+  maxReconnects: 5,
+} as const;
+
+/** First and largest wait between two attempts of `streamEvents`; it doubles after each failure. */
+const FIRST_RETRY_MS = 200;
+const MAX_RETRY_MS = 2_000;
+
 export interface EventsClientOptions {
-  /** Events API base URL (http or https); its own path is kept. */
+  /**
+   * Events API base URL (http or https); its own path is kept. Checked as the Cloud driver checks it: no
+   * credentials, and plain http only to a loopback host unless `allowInsecureHttp`.
+   */
   baseUrl: string;
   /** Bearer key: visible ASCII, as a header carries it. Never in an error message. */
   apiKey: string;
@@ -42,6 +65,8 @@ export interface EventsClientOptions {
   maxEventBytes?: number;
   /** An open stream silent for this long is reconnected. Default 60 000. */
   streamIdleTimeoutMs?: number;
+  /** Allow plain http to a host that is not loopback (the key then travels unencrypted). Default false. */
+  allowInsecureHttp?: boolean;
 }
 
 export interface StreamEventsOptions {
@@ -50,7 +75,10 @@ export interface StreamEventsOptions {
   signal?: AbortSignal;
   /** Polling period once the stream route is unusable. Default 1 000. */
   pollIntervalMs?: number;
-  /** Reconnections in a row without a new event before falling back to polling. Default 5. */
+  /**
+   * Reconnections in a row without a new event before falling back to polling; a failed poll with more than this
+   * many attempts without an answer behind it (both routes, in a row) throws its `EventsApiError`. Default 5.
+   */
   maxReconnects?: number;
   /**
    * Skip a USER event whose `payload.id` was already yielded (delivery is at least once, so a retried batch is
@@ -64,13 +92,21 @@ export type CreatedRun = z.infer<typeof CreatedRunSchema>;
 
 const delay = () => delaySetting(1).optional();
 const OptionsSchema = z.object({
-  baseUrl: z.string().refine((u) => URL.canParse(u) && /^https?:$/.test(new URL(u).protocol), "must be an http(s) URL"),
+  // Checked by checkBaseUrl below, as the Cloud driver checks it; never echoed (it may hold credentials).
+  baseUrl: z.string(),
   // Checked by checkApiKey below, which never echoes it.
   apiKey: z.string(),
   requestTimeoutMs: delay(),
   maxResponseBytes: z.int().min(1).optional(),
   maxEventBytes: z.int().min(1).optional(),
   streamIdleTimeoutMs: delay(),
+  allowInsecureHttp: z.boolean().optional(),
+});
+
+const StreamOptionsSchema = z.object({
+  offset: z.int().min(0).optional(),
+  pollIntervalMs: delaySetting(1).optional(),
+  maxReconnects: z.int().min(0).max(1_000).optional(),
 });
 
 /** An error body is cut to this in messages; no more of it is read. */
@@ -85,10 +121,13 @@ export class EventsClient {
   readonly #base: URL;
   readonly #prefix: string;
   readonly #headers: Record<string, string>;
-  readonly #options: Required<Omit<EventsClientOptions, "baseUrl" | "apiKey">>;
+  readonly #options: Required<Omit<EventsClientOptions, "baseUrl" | "apiKey" | "allowInsecureHttp">>;
   readonly #apiKey: string;
 
-  /** Throws `ConfigError` for a base URL that is not http(s) or a key a header cannot carry (never echoing it). */
+  /**
+   * Throws `ConfigError` for a base URL that is not http(s), carries credentials or is plain http to a host that is
+   * not loopback (without `allowInsecureHttp`), or a key a header cannot carry (never echoing it).
+   */
   constructor(options: EventsClientOptions) {
     const parsed = OptionsSchema.safeParse(options);
     if (!parsed.success) {
@@ -98,7 +137,11 @@ export class EventsClient {
     }
     const o = parsed.data;
     checkApiKey(o.apiKey, "apiKey");
-    this.#base = new URL(o.baseUrl);
+    this.#base = checkBaseUrl(o.baseUrl, {
+      source: "baseUrl",
+      apiKey: o.apiKey,
+      allowInsecureHttp: o.allowInsecureHttp ?? EVENTS_CLIENT_DEFAULTS.allowInsecureHttp,
+    });
     this.#prefix = this.#base.pathname.replace(/\/+$/, "");
     this.#apiKey = o.apiKey;
     this.#headers = { authorization: `Bearer ${o.apiKey}`, accept: "application/json" };
@@ -141,51 +184,81 @@ export class EventsClient {
    * Every event of a run from `offset`, as it happens, until the run's terminal SYSTEM event. Uses the SSE
    * stream, reconnecting from the last offset seen (also when the stream goes silent); falls back to polling the
    * list route when the stream route is missing or keeps failing. Skips duplicates by `payload.id` unless
-   * `deduplicate` is false.
+   * `deduplicate` is false. A server that gives no answer (`maxReconnects + 1` stream attempts, then a poll, for
+   * one that never answers) ends it with that `EventsApiError` (`status` 0 when no answer came at all).
+   *
+   * While the caller awaits the next event, the waits between attempts and between polls keep the process alive
+   * (they are bounded): a loop over this iterator is work in progress, and must not let Node exit in its middle.
    */
   async *streamEvents(runId: string, options: StreamEventsOptions = {}): AsyncGenerator<EventDetail> {
-    let offset = options.offset ?? 0;
-    const maxReconnects = options.maxReconnects ?? 5;
+    const parsed = StreamOptionsSchema.safeParse({
+      offset: options.offset,
+      pollIntervalMs: options.pollIntervalMs,
+      maxReconnects: options.maxReconnects,
+    });
+    if (!parsed.success) {
+      const issue = parsed.error.issues[0];
+      const name = String(issue?.path[0] ?? "options");
+      throw new ConfigError(name, `option ${name} is invalid: ${issue?.message ?? "unknown problem"}`);
+    }
+    const d = STREAM_EVENTS_DEFAULTS;
+    const signal = options.signal;
+    const maxReconnects = parsed.data.maxReconnects ?? d.maxReconnects;
+    const pollIntervalMs = parsed.data.pollIntervalMs ?? d.pollIntervalMs;
     const dedupe = options.deduplicate === false ? undefined : new EventDeduplicator();
-    let failures = 0;
-    while (failures <= maxReconnects) {
-      options.signal?.throwIfAborted();
+    const unanswered = new UnansweredAttempts(maxReconnects);
+    let offset = parsed.data.offset ?? 0;
+    // Connections in a row that brought no new event: past maxReconnects, the stream route is given up for polling.
+    let fruitless = 0;
+    while (fruitless <= maxReconnects) {
+      signal?.throwIfAborted();
       let progressed = false;
       try {
-        for await (const event of this.#sse(runId, offset, options.signal)) {
+        for await (const event of this.#sse(runId, offset, signal, () => unanswered.answered())) {
           offset++;
           progressed = true;
           if (dedupe?.isDuplicate(event) !== true) yield event;
           if (isTerminalEvent(event)) return;
         }
       } catch (error) {
-        if (options.signal?.aborted) throw error;
+        if (signal?.aborted) throw error;
         if (error instanceof NoStreamRoute) break;
         // Other 4xx (a bad key, an unknown run) will not heal, nor will a server that sends what no event is.
-        if (error instanceof EventsApiError && error.status < 500) throw error;
+        if (error instanceof EventsApiError && error.status < 500 && error.status !== 0) throw error;
+        // No answer at all: the list route is tried once before giving up, in case only streams are blocked.
+        if (isUnanswered(error)) unanswered.failed();
       }
-      failures = progressed ? 0 : failures + 1;
-      await sleep(Math.min(2_000, 100 * 2 ** failures), undefined, { signal: options.signal, ref: false });
+      fruitless = progressed ? 0 : fruitless + 1;
+      if (fruitless > maxReconnects) break;
+      await wait(retryDelay(fruitless), signal);
     }
-    for await (const event of this.#poll(runId, offset, options)) {
+    for await (const event of this.#poll(runId, offset, { signal, pollIntervalMs, unanswered })) {
       if (dedupe?.isDuplicate(event) !== true) yield event;
     }
   }
 
-  async *#poll(runId: string, from: number, options: StreamEventsOptions): AsyncGenerator<EventDetail> {
+  async *#poll(
+    runId: string,
+    from: number,
+    {
+      signal,
+      pollIntervalMs,
+      unanswered,
+    }: { signal?: AbortSignal; pollIntervalMs: number; unanswered: UnansweredAttempts },
+  ): AsyncGenerator<EventDetail> {
     let offset = from;
-    let failures = 0;
     for (;;) {
-      options.signal?.throwIfAborted();
+      signal?.throwIfAborted();
       let page: EventsPage;
       try {
-        page = await this.#list(runId, offset, 100, options.signal);
-        failures = 0;
+        page = await this.#list(runId, offset, 100, signal);
+        unanswered.answered();
       } catch (error) {
         // No answer or a 5xx may heal: retried with backoff, `maxReconnects` times in a row at most.
-        const transient = error instanceof EventsApiError && (error.status === 0 || error.status >= 500);
-        if (options.signal?.aborted || !transient || ++failures > (options.maxReconnects ?? 5)) throw error;
-        await sleep(Math.min(2_000, 100 * 2 ** failures), undefined, { signal: options.signal, ref: false });
+        if (signal?.aborted || !isUnanswered(error)) throw error;
+        unanswered.failed();
+        if (unanswered.exhausted) throw unanswered.giveUp(error);
+        await wait(retryDelay(unanswered.count), signal);
         continue;
       }
       for (const event of page.events) {
@@ -194,13 +267,17 @@ export class EventsClient {
         if (isTerminalEvent(event)) return;
       }
       // The events received, not the page's `count`: a server whose count disagrees must not make this spin.
-      if (page.events.length === 0) {
-        await sleep(options.pollIntervalMs ?? 1_000, undefined, { signal: options.signal, ref: false });
-      }
+      if (page.events.length === 0) await wait(pollIntervalMs, signal);
     }
   }
 
-  async *#sse(runId: string, offset: number, signal: AbortSignal | undefined): AsyncGenerator<EventDetail> {
+  /** One stream connection from `offset`; `opened` is called once the server has answered with an event stream. */
+  async *#sse(
+    runId: string,
+    offset: number,
+    signal: AbortSignal | undefined,
+    opened: () => void,
+  ): AsyncGenerator<EventDetail> {
     // This connection's own abort: the caller's signal, the headers deadline, or silence past the idle timeout.
     const connection = new AbortController();
     const onAbort = (): void => connection.abort(signal?.reason);
@@ -231,6 +308,7 @@ export class EventsClient {
         response.body.destroy();
         throw new NoStreamRoute();
       }
+      opened();
       const idleMs = this.#options.streamIdleTimeoutMs;
       const parser = new SseParser({ maxEventChars: this.#options.maxEventBytes });
       // undici's body yields Buffers whatever setEncoding says; a character split across two chunks is joined here.
@@ -362,4 +440,65 @@ async function readAtMost(
     size += chunk.length;
   }
   return Buffer.concat(chunks, size);
+}
+
+/** The wait before attempt `n + 1` after `n` failures in a row: 200 ms, doubling, at most 2 s. */
+function retryDelay(failures: number): number {
+  return Math.min(MAX_RETRY_MS, FIRST_RETRY_MS * 2 ** Math.max(0, failures - 1));
+}
+
+/**
+ * A wait that keeps the process alive: `streamEvents` waits only while its caller awaits the next event, and an
+ * unref'd timer let Node exit in the middle of a run (exit code 13 under a top-level await, 0 elsewhere) without
+ * a word. Every wait is bounded (at most `MAX_RETRY_MS` or the poll interval, a day at most) and ends at an abort.
+ */
+function wait(ms: number, signal: AbortSignal | undefined): Promise<void> {
+  return sleep(ms, undefined, signal === undefined ? {} : { signal });
+}
+
+/** A failure that may heal: no answer at all (a refused or reset connection, a timeout) or a 5xx. */
+function isUnanswered(error: unknown): boolean {
+  if (error instanceof EventsApiError) return error.status === 0 || error.status >= 500;
+  // The stream's own transport failures are undici's errors or an abort of the connection's deadline.
+  return !(error instanceof NoStreamRoute);
+}
+
+/** Attempts in a row that got no answer, stream and list route alike, and when to give up on the server. */
+class UnansweredAttempts {
+  readonly #max: number;
+  #count = 0;
+  #since: number | undefined;
+
+  constructor(maxRetries: number) {
+    this.#max = maxRetries;
+  }
+
+  get count(): number {
+    return this.#count;
+  }
+
+  get exhausted(): boolean {
+    return this.#count > this.#max;
+  }
+
+  answered(): void {
+    this.#count = 0;
+    this.#since = undefined;
+  }
+
+  failed(): void {
+    this.#since ??= performance.now();
+    this.#count++;
+  }
+
+  /** The last failure as an `EventsApiError` that says how long the server was tried. */
+  giveUp(last: unknown): EventsApiError {
+    const seconds = ((performance.now() - (this.#since ?? performance.now())) / 1000).toFixed(1);
+    const [status, message] =
+      last instanceof EventsApiError ? [last.status, last.message] : [0, "the Events API gave no answer"];
+    return new EventsApiError(
+      status,
+      `${message}; gave up after ${this.#count} attempts in a row without an answer over ${seconds} s`,
+    );
+  }
 }

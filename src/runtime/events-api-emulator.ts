@@ -1,7 +1,8 @@
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { boundDelay } from "../delays.js";
-import { EmulatorStateError } from "../errors.js";
+import { ConfigError, EmulatorStateError } from "../errors.js";
+import { printable } from "../events/printable.js";
 import type { EventDetail, SystemEventDetail, SystemEventType } from "../events/wire-schemas.js";
 import type { Logger } from "../logger.js";
 import { keyDigest } from "./api-keys.js";
@@ -53,13 +54,22 @@ export class EventsApiEmulator {
     this.#web = new WebFront(this.#logger);
   }
 
-  /** `http://127.0.0.1:PORT` once started. Throws `EmulatorStateError` before `start()` has resolved. */
+  /**
+   * Where a client on this machine reaches the emulator once started: `http://127.0.0.1:PORT` by default, the
+   * bound address otherwise, except for the wildcard addresses, which are not addresses to connect to: bound to
+   * `0.0.0.0` (`::`), it is the loopback address of that family, `http://127.0.0.1:PORT` (`http://[::1]:PORT`), which
+   * a structure's driver accepts over plain http. Throws `EmulatorStateError` before `start()` has resolved.
+   */
   get url(): string {
     if (this.#url === undefined) throw new EmulatorStateError("the emulator is not listening: await start() first");
     return this.#url;
   }
 
-  /** Opens the events file (if any) and listens. Resolves when listening; idempotent; rejects after `close()`. */
+  /**
+   * Opens the events file (if any) and listens. Resolves when listening; idempotent; rejects after `close()`.
+   * Rejects with a `ConfigError` naming `port` or `host` when it cannot listen (the port is in use, needs
+   * privileges, the address is not this machine's) and naming `eventsFile` when the file cannot be opened.
+   */
   start(): Promise<void> {
     if (this.#closed !== undefined) {
       return Promise.reject(new EmulatorStateError("the emulator was closed; create a new one"));
@@ -161,13 +171,12 @@ export class EventsApiEmulator {
     } catch (err) {
       this.#server = undefined;
       await this.#eventLog?.close();
-      throw err;
+      throw listenError(err, host, port);
     }
     server.on("error", (err) => this.#logger.error({ err }, "events API emulator server error"));
     const address = server.address() as AddressInfo;
     this.#web.listening(address.address, address.port);
-    const hostPart = address.family === "IPv6" ? `[${address.address}]` : address.address;
-    this.#url = `http://${hostPart}:${address.port}`;
+    this.#url = `http://${connectableHost(address)}:${address.port}`;
     this.#logger.info({ url: this.#url }, "events API emulator listening");
   }
 
@@ -211,6 +220,41 @@ export class EventsApiEmulator {
     } catch (err) {
       this.#logger.error({ err, eventId: event.event_id }, "onEvent hook threw");
     }
+  }
+}
+
+/** The host part of a URL that reaches the bound address from this machine: a wildcard is no address to reach. */
+function connectableHost(address: AddressInfo): string {
+  if (address.address === "0.0.0.0") return "127.0.0.1";
+  if (address.address === "::") return "[::1]";
+  return address.family === "IPv6" ? `[${address.address}]` : address.address;
+}
+
+/** Why the server could not listen, in words, as a `ConfigError` naming the setting to change. */
+function listenError(err: unknown, host: string, port: number): unknown {
+  const code = (err as NodeJS.ErrnoException | undefined)?.code;
+  // The host comes from a command line: no control character of it reaches a terminal.
+  const shown = printable(host);
+  const where = `${shown.includes(":") ? `[${shown}]` : shown}:${port}`;
+  switch (code) {
+    case "EADDRINUSE":
+      return new ConfigError(
+        "port",
+        `cannot listen on ${where}: the port is in use; choose another (0 picks a free one)`,
+      );
+    case "EACCES":
+    case "EPERM":
+      return new ConfigError(
+        "port",
+        `cannot listen on ${where}: permission denied (ports below 1024 need privileges); choose another port`,
+      );
+    case "EADDRNOTAVAIL":
+      return new ConfigError("host", `cannot listen on ${where}: ${shown} is not an address of this machine`);
+    case "ENOTFOUND":
+    case "EAI_AGAIN":
+      return new ConfigError("host", `cannot listen on ${where}: the host name ${shown} does not resolve (${code})`);
+    default:
+      return err;
   }
 }
 

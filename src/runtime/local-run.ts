@@ -4,7 +4,7 @@ import { ENV } from "../config.js";
 import { formatSystemTime } from "./clock.js";
 import type { EventsApiEmulator } from "./events-api-emulator.js";
 import { ProcessGroup } from "./process-group.js";
-import type { StructureRun } from "./structure-run.js";
+import type { StructureRun, StructureRunResource } from "./structure-run.js";
 
 /**
  * Defaults of `startLocalRun`.
@@ -23,8 +23,12 @@ export interface LocalRunOptions {
   /** A started emulator: the structure posts its USER events there. */
   emulator: EventsApiEmulator;
   command: string;
+  /**
+   * The command's own arguments (`["my-structure.js"]`). The run's `args`, its input as in Griptape Cloud, follow
+   * them on the command line. Default none.
+   */
   args?: string[];
-  /** An existing run (e.g. created over HTTP); default: a new one. */
+  /** An existing run (e.g. created over HTTP, with its args); default: a new one, without args. */
   run?: StructureRun;
   structureId?: string;
   /**
@@ -46,7 +50,8 @@ export interface LocalRunOptions {
 export type Output = number | "ignore" | ((chunk: Buffer) => void);
 
 export interface LocalRunResult {
-  run: StructureRun;
+  /** The run resource as the run ended (status, output, status_detail…), as `GET /api/structure-runs/{id}` has it. */
+  run: StructureRunResource;
   /**
    * The structure's exit code; 128 + n when killed by signal n (as shells report it); 127 when the command was
    * not found, 126 when it could not be started for another reason (not executable, arguments too large, a NUL
@@ -69,26 +74,33 @@ export interface LocalRun {
 }
 
 /**
- * Runs a command as a structure (see docs/local-runtime.md): sets `GT_CLOUD_STRUCTURE_RUN_ID`, `GT_CLOUD_BASE_URL`
- * and a per-run `GT_CLOUD_API_KEY`, and records the SYSTEM events of its lifecycle: Starting, Running, then
+ * Runs a command as a structure (see docs/local-runtime.md): `command`, its own `args`, then the run's args (its
+ * input), as Griptape Cloud appends a run's args to the structure's command. Sets `GT_CLOUD_STRUCTURE_RUN_ID`,
+ * `GT_CLOUD_BASE_URL` (`emulator.url`, on loopback) and a per-run `GT_CLOUD_API_KEY`, and records the SYSTEM events of its lifecycle: Starting, Running, then
  * Completed (SUCCEEDED, FAILED with the exit code, CANCELLED) or Error (the command could not be started).
  * The command runs in its own process group; the run ends when the command's process exits, and whatever it left
  * running in its group is ended then.
  */
 export function startLocalRun(options: LocalRunOptions): LocalRun {
   const { emulator } = options;
-  const run = options.run ?? emulator.createRun({ structureId: options.structureId, args: options.args ?? [] });
+  // The command line is not the run's input: a run made here has no args, whatever the command's own are.
+  const run = options.run ?? emulator.createRun({ structureId: options.structureId });
   const runId = run.structure_run_id;
-  const args = options.args ?? run.args;
+  const args = [...(options.args ?? []), ...run.args];
   const killAfterMs = options.killAfterMs ?? LOCAL_RUN_DEFAULTS.killAfterMs;
   emulator.recordSystemEvent(runId, "StructureRunStarting", { status: "STARTING" });
   const startedAt = formatSystemTime();
   const env = childEnv(options.env ?? process.env, run, emulator.url);
 
-  let settle!: (result: LocalRunResult) => void;
+  let resolveDone!: (result: LocalRunResult) => void;
   const done = new Promise<LocalRunResult>((resolve) => {
-    settle = resolve;
+    resolveDone = resolve;
   });
+  // Read once the terminal event is recorded: the run as it ended, in its wire form (no key, no env var values).
+  const settle = (result: Omit<LocalRunResult, "run">): void => {
+    const { apiKey: _key, envVars: _envVars, ...resource } = emulator.getRun(runId) ?? run;
+    resolveDone({ ...result, run: resource });
+  };
   let ended = false;
   const failToStart = (error: unknown): void => {
     if (ended) return;
@@ -98,7 +110,7 @@ export function startLocalRun(options: LocalRunOptions): LocalRun {
       status: "ERROR",
       status_detail: { error: startFailure(options.command, args, env, code) },
     });
-    settle({ run, exitCode: code === "ENOENT" ? 127 : 126, status: "ERROR" });
+    settle({ exitCode: code === "ENOENT" ? 127 : 126, status: "ERROR" });
   };
 
   let child: ChildProcess;
@@ -151,7 +163,7 @@ export function startLocalRun(options: LocalRunOptions): LocalRun {
         completed_at: formatSystemTime(),
         status_detail: { reason: REASONS[status], message, exit_code: exitCode },
       });
-      settle({ run, exitCode, status });
+      settle({ exitCode, status });
     });
   });
 

@@ -1,6 +1,17 @@
 import type { WriteStream } from "node:fs";
 import { open } from "node:fs/promises";
+import { ConfigError } from "../errors.js";
 import type { Logger } from "../logger.js";
+
+/** Why a file cannot be opened, in words, for the errors a mistyped path gives. */
+const OPEN_FAILURES: Record<string, string> = {
+  ENOENT: "its directory does not exist",
+  ENOTDIR: "a part of its path is not a directory",
+  EISDIR: "it is a directory",
+  EACCES: "permission denied",
+  EPERM: "permission denied",
+  EROFS: "the file system is read-only",
+};
 
 /**
  * Appends stored events to a file, one EventDetail JSON per line (NDJSON). The file is opened at start so a bad
@@ -25,8 +36,16 @@ export class NdjsonEventLog {
     });
   }
 
+  /** Throws `ConfigError` (naming `eventsFile`) when the file cannot be opened for appending, saying why. */
   static async open(path: string, logger: Logger): Promise<NdjsonEventLog> {
-    const handle = await open(path, "a");
+    let handle: Awaited<ReturnType<typeof open>>;
+    try {
+      handle = await open(path, "a");
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code ?? "unknown error";
+      const why = OPEN_FAILURES[code] ?? "it cannot be opened for appending";
+      throw new ConfigError("eventsFile", `cannot write the events file ${JSON.stringify(path)}: ${why} (${code})`);
+    }
     return new NdjsonEventLog(path, handle.createWriteStream(), logger);
   }
 

@@ -112,6 +112,7 @@ describe("parseCommand: tail", () => {
     expect(
       parseCommand(["tail", "--base-url", "https://x/p", "run-1", "--api-key-file", "-", "--offset", "12", "--json"]),
     ).toEqual({ name: "tail", runId: "run-1", baseUrl: "https://x/p", apiKeyFile: "-", offset: 12, json: true });
+    expect(parseCommand(["tail", "run-1", "--allow-insecure-http"])).toMatchObject({ allowInsecureHttp: true });
   });
 
   it("accepts a bare -- with nothing after it", () => {
@@ -148,7 +149,7 @@ describe("parseCommand: keys never come from argv", () => {
 });
 
 describe("parseCommand: help and version", () => {
-  it.each([[[]], [["-h"]], [["--help"]], [["help"]]])("%j is help", (argv) => {
+  it.each([[["-h"]], [["--help"]], [["help"]]])("%j is help", (argv) => {
     expect(parseCommand(argv)).toEqual({ name: "help" });
   });
 
@@ -173,6 +174,33 @@ describe("parseCommand: bad input throws UsageError (ERR_USAGE) naming the probl
     expect(usageError(["run", "node", "--", "x"]).message).toContain("node");
   });
 
+  it("no command at all: a UsageError (the CLI prints the usage on stderr and exits 2)", () => {
+    expect(usageError([]).message).toBe("no command given: use run, serve or tail");
+  });
+
+  it("a command given without -- before it: the message says where it goes", () => {
+    for (const name of ["run", "serve"]) {
+      const message = usageError([name, "node", "x.js"]).message;
+      expect(message).toContain(`${name} takes no argument before "--", got "node"`);
+      expect(message).toContain(`${name} -- node my-structure.js`);
+    }
+  });
+
+  it("a flag followed by a value starting with a dash: said plainly, not node:util's 'ambiguous'", () => {
+    expect(usageError(["tail", "r", "--offset", "-1"]).message).toBe(
+      '--offset must be a non-negative integer, got "-1"',
+    );
+    expect(usageError(["serve", "--port", "-80"]).message).toBe('--port must be a non-negative integer, got "-80"');
+    for (const argv of [
+      ["run", "--events-file", "--json", "--", "x"],
+      ["tail", "r", "--base-url", "-x"],
+    ]) {
+      const message = usageError(argv).message;
+      expect(message).not.toContain("ambiguous");
+      expect(message).toMatch(/^--[a-z-]+ needs a value; to give one that starts with "-", write --[a-z-]+=VALUE$/);
+    }
+  });
+
   it("run without a command", () => {
     for (const argv of [["run"], ["run", "--"], ["run", "--json"], ["run", "--port", "1", "--"]]) {
       expect(usageError(argv).message, JSON.stringify(argv)).toMatch(/run needs a command after --/);
@@ -183,7 +211,7 @@ describe("parseCommand: bad input throws UsageError (ERR_USAGE) naming the probl
     [["run", "--port", "abc", "--", "x"], /--port must be a non-negative integer, got "abc"/],
     [["run", "--port", "70000", "--", "x"], /--port must be between 0 and 65535, got 70000/],
     [["run", "--port=-1", "--", "x"], /--port must be a non-negative integer, got "-1"/],
-    [["run", "--port", "-1", "--", "x"], /--port/],
+    [["run", "--port", "-1", "--", "x"], /--port must be a non-negative integer, got "-1"/],
     [["run", "--port", "1.5", "--", "x"], /--port must be a non-negative integer/],
     [["run", "--port=", "--", "x"], /--port must be a non-negative integer/],
     [["run", "--port", "--", "x"], /--port/],

@@ -214,6 +214,14 @@ describe("serve stops cleanly with runs still going", () => {
 });
 
 describe("summaries say what happened", () => {
+  it("run: a failed run's ErrorArtifact output is marked as an error, as the live line marks it", async () => {
+    const failing = ["node", "--import", "tsx", join(ROOT, "examples/failing-structure.ts")];
+    const { code, stdout } = await cli(["run", "--", ...failing]).done;
+    expect(code).toBe(1);
+    expect(stdout).toMatch(/FinishStructureRunEvent output error "the search tool is unavailable"/);
+    expect(stdout).toMatch(/\noutput {4}error "the search tool is unavailable"\n/);
+  });
+
   it("run: a structure that never published a FinishStructureRunEvent is said so", async () => {
     const { code, stdout } = await cli(["run", "--", process.execPath, "-e", "0"]).done;
     expect(code).toBe(0);

@@ -117,6 +117,43 @@ describe("EventsClient refuses bad configuration at construction", () => {
       expect((error as Error).message).not.toContain("pw");
     }
   });
+
+  it("a base URL the Cloud driver refuses is refused too: credentials in it, plain http off loopback", () => {
+    const refusal = (options: { baseUrl: string; allowInsecureHttp?: boolean }): unknown => {
+      try {
+        new EventsClient({ ...options, apiKey: KEY });
+      } catch (e) {
+        return e;
+      }
+      return undefined;
+    };
+    for (const baseUrl of [
+      "http://u:s3cret-pw@127.0.0.1:8080",
+      "https://user@example.com",
+      "https://u\\:s3cret-pw@h",
+    ]) {
+      const error = refusal({ baseUrl });
+      expect(error, baseUrl).toBeInstanceOf(ConfigError);
+      expect(error).toMatchObject({ variable: "baseUrl" });
+      expect((error as Error).message).toContain("must not carry credentials");
+      expect((error as Error).message).not.toContain("s3cret");
+    }
+    // The key would travel in clear: refused unless asked for, as the driver does.
+    const plain = refusal({ baseUrl: "http://example.com" });
+    expect(plain).toBeInstanceOf(ConfigError);
+    expect((plain as Error).message).toContain("plain http to example.com");
+    expect((plain as Error).message).toContain("allowInsecureHttp");
+    expect(refusal({ baseUrl: "http://example.com", allowInsecureHttp: true })).toBeUndefined();
+    // Loopback and https need nothing.
+    for (const baseUrl of [
+      "http://127.0.0.1:9",
+      "http://localhost:9",
+      "http://[::1]:9",
+      "https://example.com/prefix",
+    ]) {
+      expect(refusal({ baseUrl }), baseUrl).toBeUndefined();
+    }
+  });
 });
 
 describe("EventsClient reads JSON answers within bounds", () => {

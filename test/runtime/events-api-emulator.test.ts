@@ -10,6 +10,7 @@ import {
   type EventDetail,
   EventDetailSchema,
   EventsApiEmulator,
+  EventsClient,
   EventsPageSchema,
   RunStateError,
   StructureRunResourceSchema,
@@ -342,12 +343,48 @@ describe("EventsApiEmulator lifecycle and options", () => {
     await expect(emulator.start()).rejects.toBeInstanceOf(EmulatorStateError);
   });
 
-  it("start() rejects when the port is taken", async () => {
+  it("start() rejects when the port is taken: a ConfigError naming port, saying so in words", async () => {
     const first = await startEmulator();
     const port = Number(new URL(first.url).port);
     const second = new EventsApiEmulator({ port });
-    await expect(second.start()).rejects.toMatchObject({ code: "EADDRINUSE" });
+    const error = await second.start().then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect(error).toBeInstanceOf(ConfigError);
+    expect(error).toMatchObject({ code: "ERR_CONFIG", variable: "port" });
+    expect((error as Error).message).toBe(
+      `cannot listen on 127.0.0.1:${port}: the port is in use; choose another (0 picks a free one)`,
+    );
     await second.close();
+  });
+
+  it("start() rejects for an address that is not this machine's: a ConfigError naming host", async () => {
+    // TEST-NET-1 (RFC 5737): never assigned to a machine, so listening on it fails without any packet sent.
+    const emulator = new EventsApiEmulator({ host: "192.0.2.1" });
+    const error = await emulator.start().then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect(error).toMatchObject({ code: "ERR_CONFIG", variable: "host" });
+    expect((error as Error).message).toContain("192.0.2.1 is not an address of this machine");
+    await emulator.close();
+  });
+
+  it("url is where this machine reaches it: loopback when bound to a wildcard address", async () => {
+    for (const [host, pattern] of [
+      ["0.0.0.0", /^http:\/\/127\.0\.0\.1:\d+$/],
+      ["::", /^http:\/\/\[::1\]:\d+$/],
+      ["::1", /^http:\/\/\[::1\]:\d+$/],
+      ["127.0.0.1", /^http:\/\/127\.0\.0\.1:\d+$/],
+    ] as const) {
+      const emulator = await startEmulator({ host });
+      expect(emulator.url, host).toMatch(pattern);
+      // The URL works, and a client with the driver's checks takes it.
+      const client = new EventsClient({ baseUrl: emulator.url, apiKey: emulator.apiKey });
+      const run = emulator.createRun();
+      expect((await client.getRun(run.structure_run_id)).status).toBe("QUEUED");
+    }
   });
 
   it("answers 404 for unknown routes and 405 with Allow for wrong methods", async () => {
@@ -438,9 +475,22 @@ describe("eventsFile", () => {
     expect(SystemEventDetailSchema.parse(JSON.parse(lines[1] ?? "")).type).toBe("StructureRunStarting");
   });
 
-  it("start() rejects when the file cannot be opened", async () => {
-    const emulator = new EventsApiEmulator({ eventsFile: join(tempDir(), "missing-dir", "events.ndjson") });
-    await expect(emulator.start()).rejects.toMatchObject({ code: "ENOENT" });
+  it("start() rejects when the file cannot be opened: a ConfigError naming eventsFile, saying why", async () => {
+    const dir = tempDir();
+    const missing = join(dir, "missing-dir", "events.ndjson");
+    const emulator = new EventsApiEmulator({ eventsFile: missing });
+    const error = await emulator.start().then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect(error).toBeInstanceOf(ConfigError);
+    expect(error).toMatchObject({ code: "ERR_CONFIG", variable: "eventsFile" });
+    expect((error as Error).message).toBe(
+      `cannot write the events file ${JSON.stringify(missing)}: its directory does not exist (ENOENT)`,
+    );
     await emulator.close();
+    const directory = new EventsApiEmulator({ eventsFile: dir });
+    await expect(directory.start()).rejects.toThrow(/: it is a directory \(EISDIR\)$/);
+    await directory.close();
   });
 });

@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import fc from "fast-check";
 import { afterEach, describe, expect, it } from "vitest";
-import { EventsApiEmulator, startLocalRun } from "../../src/local.js";
+import { EventsApiEmulator, StructureRunResourceSchema, startLocalRun } from "../../src/local.js";
 import { cleanEnv, killChildren, spawnTs } from "../support/child-processes.js";
 import { groupGone } from "../support/process-groups.js";
 import { within } from "./emulator-harness.js";
@@ -65,6 +65,80 @@ describe("startLocalRun", () => {
       "RUNNING",
       "FAILED",
     ]);
+  });
+
+  it("done resolves with the run as it ended: its status, output and end, in the wire form (no key)", async () => {
+    const e = await started();
+    // A structure that reports its output as the driver does: one FinishStructureRunEvent, posted with its key.
+    const script = `
+const v = process.env;
+const finish = { type: "FinishStructureRunEvent", id: "f".repeat(32), timestamp: 1, structure_id: null,
+  output_task_input: null,
+  output_task_output: { type: "TextArtifact", id: "t".repeat(32), reference: null, meta: {}, name: "t", value: "ok" } };
+const res = await fetch(v.GT_CLOUD_BASE_URL + "/api/structure-runs/" + v.GT_CLOUD_STRUCTURE_RUN_ID + "/events", {
+  method: "POST",
+  headers: { authorization: "Bearer " + v.GT_CLOUD_API_KEY, "content-type": "application/json" },
+  body: JSON.stringify([{ payload: finish, timestamp: 1, type: finish.type }]),
+});
+process.exit(res.status === 202 ? 0 : 9);
+`;
+    const local = startLocalRun({
+      emulator: e,
+      command: process.execPath,
+      args: ["--input-type=module", "-e", script],
+      stdout: "ignore",
+      stderr: "ignore",
+    });
+    const result = await within(20_000, local.done, "the run");
+    expect(result.status).toBe("SUCCEEDED");
+    expect(result.run).toEqual(StructureRunResourceSchema.parse(result.run));
+    expect(result.run).toMatchObject({
+      structure_run_id: local.run.structure_run_id,
+      status: "SUCCEEDED",
+      output: { type: "TextArtifact", value: "ok" },
+      status_detail: { exit_code: 0 },
+    });
+    expect(result.run.completed_at).not.toBeNull();
+    expect(result.run).not.toHaveProperty("apiKey");
+    expect(result.run).not.toHaveProperty("envVars");
+    expect(JSON.stringify(result)).not.toContain(local.run.apiKey);
+
+    const failed = await startLocalRun({ emulator: e, command: "no-such-command-xyz", stderr: "ignore" }).done;
+    expect(failed.run).toMatchObject({
+      status: "ERROR",
+      status_detail: { error: "command not found: no-such-command-xyz" },
+    });
+    expect(failed.run).not.toHaveProperty("apiKey");
+  });
+
+  it("a run's args are its input, not the command line: the command's own args first, then the run's", async () => {
+    const e = await started();
+    const printArgv = ["-e", "console.log(JSON.stringify(process.argv.slice(1)))"];
+    const argvOf = async (options: { run?: ReturnType<EventsApiEmulator["createRun"]> }) => {
+      let out = "";
+      const local = startLocalRun({
+        emulator: e,
+        command: process.execPath,
+        args: printArgv,
+        ...options,
+        stdout: (chunk) => {
+          out += chunk.toString();
+        },
+        stderr: "ignore",
+      });
+      const result = await local.done;
+      return { argv: JSON.parse(out) as string[], run: result.run, resource: e.getRun(local.run.structure_run_id) };
+    };
+    // A run made by startLocalRun (as `run -- <command…>` does) has no input: the command line is not its args.
+    const own = await argvOf({});
+    expect(own.argv).toEqual([]);
+    expect(own.run.args).toEqual([]);
+    expect(own.resource?.args).toEqual([]);
+    // A run created with args (as POST /api/structures/{id}/runs does): they follow the command, as in the Cloud.
+    const created = e.createRun({ args: ["what", "is up"] });
+    const withInput = await argvOf({ run: created });
+    expect(withInput.argv).toEqual(["what", "is up"]);
+    expect(withInput.run.args).toEqual(["what", "is up"]);
   });
 });
 
