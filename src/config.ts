@@ -7,7 +7,8 @@ import { redactSecret, redactUrlCredentials } from "./redact.js";
 // The one home of settings: the environment variables the library reads, the Events API's default address, and how
 // a setting is read (option > environment variable > default, validated once, a bad value a ConfigError naming the
 // option or the variable). The Cloud driver, runStructure, the emulator, the client and the CLI all read through
-// here.
+// here, so one rule holds for every setting: a variable that is empty or only whitespace counts as unset, and an
+// option given as a blank string is a ConfigError (see `readEnvSetting` and `resolveStringSetting`).
 
 /** Where settings are read: `process.env` unless an `env` option says otherwise. */
 export type Env = Readonly<Record<string, string | undefined>>;
@@ -49,6 +50,35 @@ export function readEnv(env: Env, name: string): unknown {
   }
 }
 
+/**
+ * A variable as a setting: undefined when unset, empty or only whitespace, else its value trimmed. A blank variable
+ * counts as unset because that is what `VAR=` in a shell, `-e VAR=` in docker or an empty CI secret usually mean
+ * (OpenTelemetry's SDKs read their variables the same way); a value that is not a string (from an `env` option) is a
+ * ConfigError naming the variable.
+ */
+export function readEnvSetting(env: Env, name: string): string | undefined {
+  const value = readEnv(env, name);
+  if (value === undefined) return undefined;
+  if (typeof value !== "string") throw new ConfigError(name, `environment variable ${name} must be a string`);
+  const trimmed = value.trim();
+  return trimmed === "" ? undefined : trimmed;
+}
+
+/** Whether `name` is set but blank, for messages that say why a set variable was not used. Never throws. */
+function isBlank(env: Env, name: string): boolean {
+  try {
+    const value = env[name];
+    return typeof value === "string" && value.trim() === "";
+  } catch {
+    return false;
+  }
+}
+
+/** For a message: " (NAME is set but blank, which counts as unset)" when it is, else "". */
+export function blankNote(env: Env, name: string): string {
+  return isBlank(env, name) ? ` (${name} is set but blank, which counts as unset)` : "";
+}
+
 /** A delay in ms: bounded, since Node's timers turn anything above 2^31-1 into 1 ms (see src/delays.ts). */
 export const delaySetting = (min: number): z.ZodType<number> => z.int().min(min).max(MAX_DELAY_SETTING_MS);
 
@@ -70,11 +100,10 @@ export function resolveIntegerSetting(
     return parsed.data;
   }
   const name = tuningEnvName(key);
-  const value = readEnv(env, name);
-  const raw = typeof value === "string" ? value.trim() : value;
-  if (raw === undefined || raw === "") return undefined;
-  // Number("") and Number("1e3") are numbers, "10ms" is not: only plain decimal integers are accepted.
-  const parsed = typeof raw === "string" && /^\d+$/.test(raw) ? schema.safeParse(Number(raw)) : undefined;
+  const raw = readEnvSetting(env, name);
+  if (raw === undefined) return undefined;
+  // Number("1e3") and Number("0x10") are numbers, "10ms" is not: only plain decimal integers are accepted.
+  const parsed = /^\d+$/.test(raw) ? schema.safeParse(Number(raw)) : undefined;
   if (parsed === undefined || !parsed.success) {
     throw new ConfigError(
       name,
@@ -92,9 +121,10 @@ function describeRange(schema: z.ZodType<number>): string {
 }
 
 /**
- * One string setting: the option if given, else the variable; undefined when neither is set or either is empty.
- * A value that is not a string or is blank is a `ConfigError` naming where it came from; the value itself is never
- * quoted (it may be a key).
+ * One string setting, trimmed: the option if given, else the variable (`readEnvSetting`: blank counts as unset);
+ * undefined when neither is. An option that is not a string, or is empty or only whitespace, is a `ConfigError`
+ * naming it: an option is written in code, where a blank one is a mistake (often `process.env.X ?? ""`), and taking
+ * it as unset would silently use another value. The value itself is never quoted (it may be a key).
  */
 export function resolveStringSetting(
   option: string | undefined,
@@ -102,12 +132,13 @@ export function resolveStringSetting(
   env: Env,
   variable: string,
 ): string | undefined {
-  const [value, source]: [unknown, string] =
-    option !== undefined ? [option, optionName] : [readEnv(env, variable), variable];
-  if (value === undefined || value === "") return undefined;
-  if (typeof value !== "string") throw new ConfigError(source, `${source} must be a string`);
+  if (option === undefined) return readEnvSetting(env, variable);
+  const value: unknown = option;
+  if (typeof value !== "string") throw new ConfigError(optionName, `${optionName} must be a string`);
   const trimmed = value.trim();
-  if (trimmed === "") throw new ConfigError(source, `${source} must not be blank`);
+  if (trimmed === "") {
+    throw new ConfigError(optionName, `${optionName} must not be blank: leave it out to use ${variable}`);
+  }
   return trimmed;
 }
 
@@ -156,10 +187,12 @@ export interface CloudOptions {
   allowInsecureHttp?: boolean;
 }
 
-/** Whether the environment names a run to report to (Griptape Cloud and the local runtime set it). */
+/**
+ * Whether the environment names a run to report to (Griptape Cloud and the local runtime set it); a blank
+ * `GT_CLOUD_STRUCTURE_RUN_ID` does not.
+ */
 export function reportsToCloud(env: Env): boolean {
-  const runId = readEnv(env, ENV.structureRunId);
-  return runId !== undefined && runId !== "";
+  return readEnvSetting(env, ENV.structureRunId) !== undefined;
 }
 
 /**
@@ -172,7 +205,7 @@ export function resolveCloudSettings(options: CloudOptions, env: Env): CloudSett
   if (structureRunId === undefined) {
     throw new ConfigError(
       ENV.structureRunId,
-      `no structure run id: set ${ENV.structureRunId} (Griptape Cloud sets it) or pass structureRunId`,
+      `no structure run id${blankNote(env, ENV.structureRunId)}: set ${ENV.structureRunId} (Griptape Cloud sets it) or pass structureRunId`,
     );
   }
   if (structureRunId === "." || structureRunId === "..") {
@@ -182,9 +215,10 @@ export function resolveCloudSettings(options: CloudOptions, env: Env): CloudSett
   }
   const apiKey = resolveStringSetting(options.apiKey, "apiKey", env, ENV.apiKey);
   if (apiKey === undefined) {
+    const runIdSource = options.structureRunId !== undefined ? "structureRunId" : ENV.structureRunId;
     throw new ConfigError(
       ENV.apiKey,
-      `${ENV.structureRunId} is set but no API key is: set ${ENV.apiKey} or pass apiKey`,
+      `${runIdSource} is set but no API key is${blankNote(env, ENV.apiKey)}: set ${ENV.apiKey} or pass apiKey`,
     );
   }
   checkApiKey(apiKey, options.apiKey !== undefined ? "apiKey" : ENV.apiKey);

@@ -1,7 +1,7 @@
 import { writeSync } from "node:fs";
 import { createRequire } from "node:module";
 import type { DestinationStream, Logger, pino as Pino } from "pino";
-import { ENV, type Env } from "./config.js";
+import { ENV, type Env, readEnvSetting } from "./config.js";
 import { REDACT_PATHS, REDACTED } from "./redact.js";
 
 export type { Logger } from "pino";
@@ -14,8 +14,12 @@ export type LogFormat = "text" | "json";
  * not used.
  */
 export function resolveLogFormat(env: Env, stderrIsTty: boolean): { format: LogFormat; problem?: string } {
-  const raw = env[ENV.logFormat];
-  const wanted = typeof raw === "string" ? raw.trim().toLowerCase() : "";
+  let wanted = "";
+  try {
+    wanted = readEnvSetting(env, ENV.logFormat)?.toLowerCase() ?? "";
+  } catch {
+    // An env object whose value is not a string: as unset, since a logger must not fail to be made.
+  }
   if (wanted === "text" || wanted === "json") return { format: wanted };
   const format = stderrIsTty ? "text" : "json";
   if (wanted === "") return { format };
@@ -51,7 +55,8 @@ export function formatLogLine(line: string): string {
     if (!BASE_FIELDS.has(key)) text += ` ${key}=${JSON.stringify(value)}`;
   }
   const err = entry.err as { type?: unknown; message?: unknown } | undefined;
-  if (err !== undefined && err !== null && typeof err === "object") {
+  // An error whose message the line already says is not said twice.
+  if (err !== undefined && err !== null && typeof err === "object" && !text.includes(visible(String(err.message)))) {
     text += ` (${typeof err.type === "string" ? err.type : "Error"}: ${visible(String(err.message))})`;
   }
   return `${text}\n`;

@@ -50,6 +50,11 @@ describe("formatLogLine", () => {
     expect(formatLogLine(pinoLine((l) => l.warn("careful")))).toBe("structure-run-events warn: careful\n");
   });
 
+  it("does not repeat an error whose message the line already says", () => {
+    const line = pinoLine((l) => l.error({ err: new Error("listener bug") }, "onEvent threw for A: listener bug"));
+    expect(formatLogLine(line)).toBe("structure-run-events error: onEvent threw for A: listener bug\n");
+  });
+
   it("escapes control characters: one entry is one line, and no escape sequence reaches the terminal", () => {
     const line = pinoLine((l) => l.error("body: \u001b[2J\nsecond line\u0007"));
     expect(formatLogLine(line)).toBe("structure-run-events error: body: \\u001b[2J\\nsecond line\\u0007\n");

@@ -12,9 +12,13 @@ import { serializeEvent } from "../events/serialize-event.js";
 import type { SerializedEvent } from "../events/serialized-event.js";
 import { getDefaultLogger, type Logger } from "../logger.js";
 import type { EventListener } from "./event-listener.js";
+import { ListenerErrorLog } from "./listener-error-log.js";
 
 export interface EventBusOptions {
-  /** Receives what listeners get wrong (a throwing or malformed `onEvent`). Default: logged as an error. */
+  /**
+   * Receives what listeners get wrong (a throwing or malformed `onEvent`), every time. Default: each listener's first
+   * failure logged as an error, its later ones counted and summarised (see `ListenerErrorLog`).
+   */
   onListenerError?: (error: ListenerError) => void;
   /** pino logger. Default: warnings and errors to stderr. */
   logger?: Logger;
@@ -36,6 +40,7 @@ export class EventBus {
   #listeners: readonly EventListener[] = [];
   readonly #onListenerError: ((error: ListenerError) => void) | undefined;
   readonly #logger: Logger | undefined;
+  readonly #errorLog = new ListenerErrorLog(() => this.#logger ?? lentLoggers.get(this) ?? getDefaultLogger());
 
   constructor(options: EventBusOptions = {}) {
     this.#onListenerError = options.onListenerError;
@@ -85,6 +90,7 @@ export class EventBus {
    * leave a batch unsent. Resolves with summed counts; never rejects.
    */
   async flush(options?: FlushOptions): Promise<DeliveryReport> {
+    this.#errorLog.summarize();
     return addReports(await Promise.all(this.#drivers().map((d) => settle(() => d.flush(options)))));
   }
 
@@ -93,6 +99,7 @@ export class EventBus {
    * synchronously does so now (blocking, under `timeoutMs`) and stops. Never throws.
    */
   flushSync(options?: FlushOptions): DeliveryReport {
+    this.#errorLog.summarize();
     const reports: DeliveryReport[] = [];
     for (const driver of this.#drivers()) {
       try {
@@ -106,6 +113,7 @@ export class EventBus {
 
   /** Shuts every driver down under one deadline. Listeners stay registered; drivers refuse new events. */
   async shutdown(options?: FlushOptions): Promise<DeliveryReport> {
+    this.#errorLog.summarize();
     return addReports(await Promise.all(this.#drivers().map((d) => settle(() => d.shutdown(options)))));
   }
 
@@ -125,7 +133,10 @@ export class EventBus {
       listener.driver?.publishEvent(out);
     } catch (error) {
       // The driver contract says publishEvent never throws; one that does must not break the publisher.
-      this.#report(new ListenerError(`driver failed to accept ${out.type}`, out.type, out.id, { cause: error }));
+      this.#report(
+        listener,
+        new ListenerError(`driver failed to accept ${out.type}`, out.type, out.id, { cause: error }),
+      );
     }
   }
 
@@ -135,6 +146,7 @@ export class EventBus {
       result = listener.onEvent?.(snapshot.toEvent());
     } catch (error) {
       this.#report(
+        listener,
         new ListenerError(
           `onEvent threw for ${snapshot.type}: ${describeThrown(error).message}`,
           snapshot.type,
@@ -152,6 +164,7 @@ export class EventBus {
     } catch (error) {
       const message = error instanceof Error ? error.message : String(error);
       this.#report(
+        listener,
         new ListenerError(
           `onEvent returned an invalid event for ${snapshot.type}: ${message}`,
           snapshot.type,
@@ -165,25 +178,15 @@ export class EventBus {
     }
   }
 
-  #report(error: ListenerError): void {
-    if (this.#onListenerError !== undefined) {
-      try {
-        this.#onListenerError(error);
-      } catch {
-        // An error handler that throws has nowhere left to report to; the publisher must not see it.
-      }
+  #report(listener: EventListener, error: ListenerError): void {
+    if (this.#onListenerError === undefined) {
+      this.#errorLog.report(listener, error);
       return;
     }
-    const logger = this.#logger ?? getDefaultLogger();
     try {
-      logger.error({ err: error }, error.message);
+      this.#onListenerError(error);
     } catch {
-      // Serialising the cause (a Proxy whose traps throw, a BigInt) broke the logger: the message alone, then.
-      try {
-        logger.error(error.message);
-      } catch {
-        // Nowhere left to report to.
-      }
+      // An error handler that throws has nowhere left to report to; the publisher must not see it.
     }
   }
 }
@@ -212,5 +215,28 @@ async function settle(report: () => Promise<DeliveryReport>): Promise<DeliveryRe
   }
 }
 
-/** A bus for convenience, like the Python framework's `EventBus` singleton. Tests should make their own. */
+/**
+ * Loggers lent to buses that have none of their own, for as long as a run uses them (see `lendLogger`). Kept beside
+ * the class rather than in it so that lending is no part of `EventBus`'s public surface.
+ */
+const lentLoggers = new WeakMap<EventBus, Logger>();
+
+/**
+ * Makes a bus without a logger of its own report through `logger` until the returned function is called:
+ * `runStructure` lends its logger to the bus it runs on (by default the shared `eventBus`), so that what its
+ * listeners get wrong goes where the run's other lines go.
+ */
+export function lendLogger(bus: EventBus, logger: Logger): () => void {
+  const before = lentLoggers.get(bus);
+  lentLoggers.set(bus, logger);
+  return () => {
+    if (before === undefined) lentLoggers.delete(bus);
+    else lentLoggers.set(bus, before);
+  };
+}
+
+/**
+ * The process-wide bus, as the Python framework's `EventBus` singleton is: `runStructure` runs on it unless given a
+ * bus, so `eventBus.publishEvent(...)` anywhere in a structure reaches the run's driver. Tests should make their own.
+ */
 export const eventBus = new EventBus();

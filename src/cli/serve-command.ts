@@ -1,4 +1,4 @@
-import { ENV, type Env, isLoopbackHost } from "../config.js";
+import { ENV, type Env, isLoopbackHost, readEnvSetting } from "../config.js";
 import { ConfigError } from "../errors.js";
 import { EventsApiEmulator, type LocalRun, startLocalRun } from "../local.js";
 import { readApiKeyFile } from "./api-key-file.js";
@@ -73,7 +73,7 @@ export async function serveCommand(options: ServeCommandOptions, env: Env = proc
   const keySource =
     apiKey !== undefined
       ? `(read from ${options.apiKeyFile === "-" ? "standard input" : options.apiKeyFile})`
-      : env[ENV.emulatorApiKey]
+      : readEnvSetting(env, ENV.emulatorApiKey) !== undefined
         ? `(from ${ENV.emulatorApiKey})`
         : // A key made for this process: clients need it, and it guards nothing outside this machine.
           emulator.apiKey;

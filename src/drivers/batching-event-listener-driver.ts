@@ -6,10 +6,17 @@ import { timestampJson } from "../events/ids.js";
 import type { SerializedEvent } from "../events/serialized-event.js";
 import type { BatchSender, SyncSendResult } from "../http/batch-sender.js";
 import { classifyError } from "../http/retry-policy.js";
-import { type Delivery, type RetryContext, RetryingSender, type RetryOutcome } from "../http/retrying-sender.js";
+import {
+  type DeadlineStop,
+  type Delivery,
+  type RetryContext,
+  RetryingSender,
+  type RetryOutcome,
+} from "../http/retrying-sender.js";
 import type { Logger } from "../logger.js";
 import type { Batch } from "./batch.js";
 import type { BatchingOptions } from "./batching-options.js";
+import { DeadlineLosses } from "./deadline-losses.js";
 import {
   type DropDiagnostic,
   dropChannel,
@@ -73,6 +80,8 @@ export class BatchingEventListenerDriver implements EventListenerDriver {
   readonly #sendQueue: PQueue;
   readonly #inFlight = new Set<InFlight>();
   readonly #abort = new AbortController();
+  /** Aborted when shutdown sets the deadline: retry waits begun before it are planned again against it. */
+  readonly #deadlineSet = new AbortController();
   readonly #typeJson = new Map<string, string>();
   readonly #logged = new Set<string>();
   #waiters: { target: number; resolve: () => void }[] = [];
@@ -89,7 +98,7 @@ export class BatchingEventListenerDriver implements EventListenerDriver {
   /** Delivery is struggling and the user was told so (once); a later success says it recovered (once). */
   #troubleWarned = false;
   #recoveryLogged = false;
-  #deadlineFailures = 0;
+  readonly #deadlineLosses = new DeadlineLosses();
   #sent = 0;
   #failed = 0;
   #dropped = 0;
@@ -248,13 +257,16 @@ export class BatchingEventListenerDriver implements EventListenerDriver {
   async #drainAndClose(timeoutMs: number): Promise<DeliveryReport> {
     this.#closed = true;
     this.#deadline = performance.now() + timeoutMs;
+    this.#deadlineSet.abort();
     await this.flush({ timeoutMs });
     const timedOut = this.#lowestUnsettled() < this.#queue.enqueued;
     if (timedOut) {
       // Past the deadline: stop retry waits and requests in flight, and give up on what never left.
       this.#abort.abort();
       for (const batch of this.#queue.drain()) {
-        this.#countFailed(batch, batch.count, "deadline", "shutdown deadline reached before these were sent");
+        this.#countFailed(batch, batch.count, "deadline", "shutdown deadline reached before these were sent", {
+          stop: "cut_off",
+        });
       }
       // A transport that ignores the abort must not hold shutdown: what is still in flight is given up on.
       await withinMs(this.#sendQueue.onIdle(), TRANSPORT_GRACE_MS);
@@ -265,6 +277,7 @@ export class BatchingEventListenerDriver implements EventListenerDriver {
           flight.batch.count - flight.counted,
           "deadline",
           "its request did not end at the shutdown deadline",
+          { stop: "cut_off" },
         );
       }
       this.#inFlight.clear();
@@ -275,11 +288,8 @@ export class BatchingEventListenerDriver implements EventListenerDriver {
         .catch(() => {}),
       TRANSPORT_GRACE_MS,
     );
-    if (this.#deadlineFailures > 0) {
-      this.#logger.error(
-        `shutdown deadline (${timeoutMs} ms) reached: ${this.#deadlineFailures} event(s) not delivered`,
-      );
-    }
+    const lost = this.#deadlineLosses.summary(timeoutMs);
+    if (lost !== undefined) this.#logger.error(lost);
     this.#wakeWaiters();
     return this.#report();
   }
@@ -459,7 +469,7 @@ export class BatchingEventListenerDriver implements EventListenerDriver {
           batch.count,
           outcome.reason,
           this.#gaveUpMessage(batch, outcome),
-          last === undefined ? {} : { last },
+          { ...(last === undefined ? {} : { last }), ...(outcome.stop === undefined ? {} : { stop: outcome.stop }) },
           flight,
         );
         return;
@@ -473,9 +483,16 @@ export class BatchingEventListenerDriver implements EventListenerDriver {
     if (outcome.reason === "retries_exhausted") {
       return `a batch of ${batch.count} event(s) was given up after ${this.#options.maxRetries} retries (last: ${last?.reason ?? "unknown"})`;
     }
-    return last === undefined
-      ? "no answer from the Events API before the shutdown deadline"
-      : `shutdown deadline reached while retrying (last: ${last.reason})`;
+    switch (outcome.stop) {
+      case "last_attempt":
+        return `the last attempt the shutdown deadline left room for failed (last: ${last?.reason ?? "unknown"})`;
+      case "retry_after":
+        return `the Events API asked to be retried only after the shutdown deadline (last: ${last?.reason ?? "unknown"})`;
+      default:
+        return last === undefined
+          ? "no answer from the Events API before the shutdown deadline"
+          : `shutdown deadline reached while retrying (last: ${last.reason})`;
+    }
   }
 
   /** What the retrying layer reports of each attempt of `batch`, counted and published as diagnostics here. */
@@ -483,6 +500,7 @@ export class BatchingEventListenerDriver implements EventListenerDriver {
     return {
       signal: this.#abort.signal,
       deadline: () => this.#deadline,
+      deadlineSet: this.#deadlineSet.signal,
       onAttempt: (outcome, durationMs, attempt) => {
         this.#requests++;
         if (requestChannel.hasSubscribers) {
@@ -577,7 +595,7 @@ export class BatchingEventListenerDriver implements EventListenerDriver {
     events: number,
     reason: FailureReason,
     message: string,
-    details: { httpStatus?: number; last?: LastAttempt; quiet?: boolean } = {},
+    details: { httpStatus?: number; last?: LastAttempt; quiet?: boolean; stop?: DeadlineStop } = {},
     flight?: InFlight,
   ): void {
     if (flight !== undefined) {
@@ -599,7 +617,7 @@ export class BatchingEventListenerDriver implements EventListenerDriver {
     // Deadline failures are summed into one line at the end of shutdown, whose count matches the report.
     if (details.quiet === true) {
       // The caller logs one line for all of them.
-    } else if (reason === "deadline") this.#deadlineFailures += events;
+    } else if (reason === "deadline") this.#deadlineLosses.add(events, details.stop ?? "cut_off", last);
     else this.#logOnce(`${reason}:${httpStatus ?? ""}`, "error", message);
     if (failureChannel.hasSubscribers) {
       failureChannel.publish({

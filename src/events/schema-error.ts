@@ -10,9 +10,12 @@ const errorMap: z.core.$ZodErrorMap = (issue) => {
   return undefined;
 };
 
-/** `schema.safeParse` with this library's error messages. */
+/**
+ * `schema.safeParse` with this library's error messages, and each issue's input kept (it costs nothing unless the
+ * parse fails) so that the reason can say what was wrong with the value.
+ */
 export function safeParse<S extends z.ZodType>(schema: S, input: unknown): z.ZodSafeParseResult<z.output<S>> {
-  return schema.safeParse(input, { error: errorMap }) as z.ZodSafeParseResult<z.output<S>>;
+  return schema.safeParse(input, { error: errorMap, reportInput: true }) as z.ZodSafeParseResult<z.output<S>>;
 }
 
 /** Parses or throws the `InvalidEventError` that `invalidEventError` makes. */
@@ -24,7 +27,8 @@ export function parseOrThrow<S extends z.ZodType>(schema: S, input: unknown, sub
 
 /**
  * The error for a value its schema refused. The reason is the first issue's: a JSON failure keeps its own
- * (`cycle`, `bigint`…), a key the type does not have is `unknown_field`, anything else `schema`.
+ * (`cycle`, `bigint`…), NaN or ±Infinity is `non_finite_number` wherever it is (as in a custom event, which no schema
+ * but JSON's judges), a key the type does not have is `unknown_field`, anything else `schema`.
  */
 export function invalidEventError(subject: string, error: z.ZodError): InvalidEventError {
   const issues: FieldIssue[] = [];
@@ -47,11 +51,17 @@ export function invalidEventError(subject: string, error: z.ZodError): InvalidEv
 function reasonOf(issue: z.core.$ZodIssue | undefined): InvalidEventReason {
   if (issue === undefined) return "schema";
   if (issue.code === "unrecognized_keys") return "unknown_field";
+  if (isNonFiniteNumber(issue.input)) return "non_finite_number";
   if (issue.code === "custom") {
     const reason = (issue.params as { reason?: InvalidEventReason } | undefined)?.reason;
     if (reason !== undefined) return reason;
   }
   return "schema";
+}
+
+/** NaN or ±Infinity: what JSON cannot carry, whatever the field expected. */
+export function isNonFiniteNumber(value: unknown): boolean {
+  return typeof value === "number" && !Number.isFinite(value);
 }
 
 function unknownKeysLine(subject: string, path: readonly (string | number)[], keys: readonly string[]): string {

@@ -5,7 +5,7 @@ import { EVENT_ID_PATTERN, newEventId, nowSeconds } from "./ids.js";
 import { assertJsonValue } from "./json-check.js";
 import { copyJsonObject, describeValue } from "./json-value.js";
 import { printable } from "./printable.js";
-import { formatPath, invalidEventError, safeParse } from "./schema-error.js";
+import { formatPath, invalidEventError, isNonFiniteNumber, safeParse } from "./schema-error.js";
 import { SerializedEvent } from "./serialized-event.js";
 
 /**
@@ -146,7 +146,7 @@ function checked<T>(
 ): T {
   if (ok(value)) return value;
   throw new InvalidEventError(
-    "schema",
+    isNonFiniteNumber(value) ? "non_finite_number" : "schema",
     `invalid ${printable(type)}: \`${key}\` must be ${expected}, got ${describeValue(value)}`,
     [{ path: [key], message: `expected ${expected}` }],
   );

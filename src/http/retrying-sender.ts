@@ -19,11 +19,21 @@ export type Delivery =
       kind: "gave_up";
       /** `retries_exhausted`: every attempt wanted another; `deadline`: the shutdown deadline or its abort. */
       reason: "retries_exhausted" | "deadline";
+      /** For `deadline`: how the deadline ended the delivery (see `DeadlineStop`). */
+      stop?: DeadlineStop;
       /** The last attempt that said something about the destination (an abort by shutdown says nothing). */
       last?: LastAttempt;
       /** Set only when the retrying itself failed (a bug): what went wrong. */
       internalError?: string;
     };
+
+/**
+ * How the shutdown deadline ended a delivery, so that what is logged about it is true:
+ * - `cut_off`: the deadline passed during an attempt or a wait (the abort ended it);
+ * - `last_attempt`: the last attempt the deadline left room for failed, and no time was left for another;
+ * - `retry_after`: the server's Retry-After pointed past the deadline (it asked not to be tried before then).
+ */
+export type DeadlineStop = "cut_off" | "last_attempt" | "retry_after";
 
 export interface RetryOptions {
   /** Attempts after the first. */
@@ -47,12 +57,14 @@ export interface RetryContext {
   signal: AbortSignal;
   /** When (on the options' clock) no wait may end after; Infinity until a shutdown sets one. */
   deadline: () => number;
+  /** Aborted when `deadline` is set (a shutdown begins): a wait in progress is planned again against it. */
+  deadlineSet?: AbortSignal;
   /**
    * After every attempt, with its outcome (an attempt that threw comes as a `retry` outcome), its duration and its
    * number (1 for the first).
    */
   onAttempt?: (outcome: SendOutcome, durationMs: number, attempt: number) => void;
-  /** Before every wait: the failed attempt's number (1 for the first) and the wait. */
+  /** Before every wait: the failed attempt's number (1 for the first) and the wait as planned when it begins. */
   onRetry?: (outcome: RetryOutcome, attempt: number, delayMs: number) => void;
 }
 
@@ -83,12 +95,15 @@ export class RetryingSender {
 
   async send(body: string, context: RetryContext): Promise<Delivery> {
     let last: LastAttempt | undefined;
+    const state: DeliveryState = { slowestAttemptMs: 0, finalAttempt: false };
     try {
       return await pRetry(
         async (attemptNumber) => {
           const started = this.#now();
           const outcome = await this.attempt(body, context.signal);
-          context.onAttempt?.(outcome, this.#now() - started, attemptNumber);
+          const durationMs = this.#now() - started;
+          state.slowestAttemptMs = Math.max(state.slowestAttemptMs, durationMs);
+          context.onAttempt?.(outcome, durationMs, attemptNumber);
           if (outcome.kind !== "retry") return outcome;
           if (outcome.transport !== "aborted") last = lastAttemptOf(outcome);
           throw new RetryableOutcome(outcome);
@@ -102,18 +117,21 @@ export class RetryingSender {
           shouldRetry: ({ error }) => error instanceof RetryableOutcome,
           onFailedAttempt: async ({ error, attemptNumber, retriesLeft }) => {
             if (!(error instanceof RetryableOutcome) || retriesLeft === 0) return;
-            await this.#wait(error.outcome, attemptNumber, context);
+            await this.#wait(error.outcome, attemptNumber, context, state);
           },
         },
       );
     } catch (error) {
       if (error instanceof RetryableOutcome) {
         // An abort by shutdown ends a delivery as the deadline's, however many attempts were left.
-        const reason = error.outcome.transport === "aborted" ? "deadline" : "retries_exhausted";
-        return { kind: "gave_up", reason, ...(last === undefined ? {} : { last }) };
+        if (error.outcome.transport === "aborted") {
+          return { kind: "gave_up", reason: "deadline", stop: "cut_off", ...(last === undefined ? {} : { last }) };
+        }
+        return { kind: "gave_up", reason: "retries_exhausted", ...(last === undefined ? {} : { last }) };
       }
-      if (context.signal.aborted || error instanceof DeadlineReached) {
-        return { kind: "gave_up", reason: "deadline", ...(last === undefined ? {} : { last }) };
+      if (error instanceof DeadlineReached || context.signal.aborted) {
+        const stop = error instanceof DeadlineReached ? error.stop : "cut_off";
+        return { kind: "gave_up", reason: "deadline", stop, ...(last === undefined ? {} : { last }) };
       }
       return {
         kind: "gave_up",
@@ -162,37 +180,98 @@ export class RetryingSender {
     });
   }
 
-  /** The wait before the next attempt: Retry-After (capped) or full-jitter backoff, never past the deadline. */
-  #wait(outcome: RetryOutcome, attempt: number, context: RetryContext): Promise<void> {
+  /**
+   * The wait before the next attempt: Retry-After (capped) or full-jitter backoff. Under a deadline the time left is
+   * used, not forfeited (see `#plan`), also when the deadline is set during the wait (a shutdown begins): what is
+   * left of the wait is planned again against it.
+   */
+  #wait(outcome: RetryOutcome, attempt: number, context: RetryContext, state: DeliveryState): Promise<void> {
     const { retryInitialDelayMs, retryMaxDelayMs, maxRetryAfterMs, random = Math.random } = this.#options;
+    const retryAfter = outcome.retryAfterMs !== undefined;
     const delayMs = boundDelay(
-      outcome.retryAfterMs === undefined
-        ? backoffDelay(attempt, retryInitialDelayMs, retryMaxDelayMs, random)
-        : Math.min(outcome.retryAfterMs, maxRetryAfterMs),
+      retryAfter
+        ? Math.min(outcome.retryAfterMs!, maxRetryAfterMs)
+        : backoffDelay(attempt, retryInitialDelayMs, retryMaxDelayMs, random),
     );
-    const { signal } = context;
-    if (signal.aborted || this.#now() + delayMs > context.deadline()) {
-      return Promise.reject(new DeadlineReached());
-    }
-    context.onRetry?.(outcome, attempt, delayMs);
+    const { signal, deadlineSet } = context;
+    if (signal.aborted) return Promise.reject(new DeadlineReached("cut_off"));
+    if (state.finalAttempt) return Promise.reject(new DeadlineReached("last_attempt"));
+    const planned = this.#plan(delayMs, retryAfter, context.deadline(), state);
+    if (typeof planned === "string") return Promise.reject(new DeadlineReached(planned));
+    context.onRetry?.(outcome, attempt, planned);
     return new Promise<void>((resolve, reject) => {
-      const onAbort = (): void => {
+      const endsAt = this.#now() + planned;
+      let timer: NodeJS.Timeout | undefined;
+      const settle = (stop?: DeadlineStop): void => {
         clearTimeout(timer);
-        reject(new DeadlineReached());
-      };
-      const timer = setTimeout(() => {
         signal.removeEventListener("abort", onAbort);
-        resolve();
-      }, delayMs);
-      // A retry wait never keeps a finished process alive.
-      timer.unref();
+        deadlineSet?.removeEventListener("abort", onDeadlineSet);
+        if (stop === undefined) resolve();
+        else reject(new DeadlineReached(stop));
+      };
+      const start = (ms: number): void => {
+        clearTimeout(timer);
+        timer = setTimeout(() => settle(), ms);
+        // A retry wait never keeps a finished process alive.
+        timer.unref();
+      };
+      const onAbort = (): void => settle("cut_off");
+      const onDeadlineSet = (): void => {
+        const left = this.#plan(Math.max(0, endsAt - this.#now()), retryAfter, context.deadline(), state);
+        if (typeof left === "string") settle(left);
+        else start(left);
+      };
+      start(planned);
       signal.addEventListener("abort", onAbort, { once: true });
+      deadlineSet?.addEventListener("abort", onDeadlineSet, { once: true });
     });
+  }
+
+  /**
+   * How long to wait, `delayMs` asked, before the next attempt under `deadline`; or how the deadline ends the
+   * delivery instead. A backoff that would leave the next attempt less than its room (`lastAttemptRoom`) before the
+   * deadline is shortened so that the attempt starts with its room left (at once when less is left), and that attempt
+   * is the last. A Retry-After is never shortened, since the server asked not to be tried before it: one that ends
+   * past the deadline ends the delivery.
+   */
+  #plan(delayMs: number, retryAfter: boolean, deadline: number, state: DeliveryState): number | DeadlineStop {
+    const now = this.#now();
+    if (now >= deadline) return "cut_off";
+    const room = lastAttemptRoom(state.slowestAttemptMs, this.#options.requestTimeoutMs);
+    if (now + delayMs + room <= deadline) return delayMs;
+    if (retryAfter && now + delayMs >= deadline) return "retry_after";
+    state.finalAttempt = true;
+    return retryAfter ? delayMs : Math.min(delayMs, boundDelay(deadline - room - now));
   }
 }
 
-/** The shutdown deadline leaves no time for another attempt. */
-class DeadlineReached extends Error {}
+/** What one delivery has learnt so far, for its waits. */
+interface DeliveryState {
+  /** The longest attempt so far, in ms: how much room the next one may need. */
+  slowestAttemptMs: number;
+  /** The attempt under way (or about to start) is the last the deadline leaves room for. */
+  finalAttempt: boolean;
+}
+
+/** The least room the last attempt before a deadline is given, in ms. */
+export const MIN_LAST_ATTEMPT_ROOM_MS = 100;
+
+/**
+ * The room the last attempt before a deadline is given: four times the slowest attempt of this delivery, since a
+ * failed attempt is usually quicker than the one that succeeds after an outage (a refused connection takes one
+ * round trip; a new TLS connection and the request about four); at least `MIN_LAST_ATTEMPT_ROOM_MS`, and at most
+ * `requestTimeoutMs`, which no attempt outlives anyway.
+ */
+export function lastAttemptRoom(slowestAttemptMs: number, requestTimeoutMs: number): number {
+  return Math.min(requestTimeoutMs, Math.max(MIN_LAST_ATTEMPT_ROOM_MS, 4 * slowestAttemptMs));
+}
+
+/** The shutdown deadline leaves no time for another attempt: `stop` says how. */
+class DeadlineReached extends Error {
+  constructor(readonly stop: DeadlineStop) {
+    super(stop);
+  }
+}
 
 const ABORTED: RetryOutcome = { kind: "retry", reason: "aborted by shutdown", transport: "aborted" };
 

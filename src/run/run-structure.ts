@@ -1,5 +1,5 @@
 import { writeSync } from "node:fs";
-import { EventBus, type EventListenerRegistration } from "../bus/event-bus.js";
+import { type EventBus, type EventListenerRegistration, eventBus, lendLogger } from "../bus/event-bus.js";
 import { EventListener } from "../bus/event-listener.js";
 import { delaySetting, type Env, reportsToCloud, resolveIntegerSetting } from "../config.js";
 import { boundDelay } from "../delays.js";
@@ -19,7 +19,7 @@ export type { UndeliveredOutput, UndeliveredReason } from "./output-verdict.js";
 export interface StructureContext {
   /** Command-line arguments after the script, as the Python template reads `sys.argv[1:]`. */
   readonly args: string[];
-  /** Publishes on the run's bus; see `EventBus.publishEvent`. */
+  /** Publishes on the run's bus (`eventBus` unless the `bus` option says otherwise); see `EventBus.publishEvent`. */
   readonly publishEvent: EventBus["publishEvent"];
   readonly bus: EventBus;
   /** Aborted on SIGTERM/SIGINT: stop work, then return or throw within the grace period. */
@@ -32,8 +32,9 @@ export interface RunStructureOptions {
   /** Default: `process.argv.slice(2)`. */
   args?: string[];
   /**
-   * Default: a new bus, shut down at the end. A bus of yours is flushed at the end, not shut down, and the
-   * listeners the run added to it are removed, so it can serve another run.
+   * Default: the shared `eventBus`, so that events published on it anywhere during the run reach the run's driver.
+   * Whichever bus it is, the run adds its listeners to it and removes them at the end, flushes the bus's other
+   * drivers (not shut down), and a bus without a logger of its own reports through `logger` during the run.
    */
   bus?: EventBus;
   /**
@@ -149,8 +150,11 @@ export function runStructure<T>(
   const driver = options.driver ?? defaultDriver(env, logger);
   running = true;
 
-  const ownsBus = options.bus === undefined;
-  const bus = options.bus ?? new EventBus({ logger });
+  // The shared bus by default, so that code publishing on `eventBus` (as a port of Python's
+  // `EventBus.publish_event(...)` does) reaches the run's driver. Either way the bus is not the run's own: the run adds
+  // its listeners to it and removes them at the end, and shuts down only its driver.
+  const bus = options.bus ?? eventBus;
+  const returnLogger = lendLogger(bus, logger);
   let finishPublished = false;
   const registrations: EventListenerRegistration[] = [
     bus.addEventListener(new EventListener({ driver })),
@@ -184,11 +188,12 @@ export function runStructure<T>(
     }
   };
 
-  /** Drops what the run added to a caller's bus, and the process hooks. */
+  /** Drops what the run added to the bus, and the process hooks. */
   const release = (): void => {
     phase = "done";
     safely(() => hooks?.remove());
-    if (!ownsBus) for (const registration of registrations) safely(() => registration.remove());
+    for (const registration of registrations) safely(() => registration.remove());
+    returnLogger();
     running = false;
   };
 
@@ -228,7 +233,7 @@ export function runStructure<T>(
         const lost = report.failed + report.dropped + report.pending;
         safely(() =>
           logger.warn(
-            `${lost} of ${lost + report.sent} event(s) of the run were not delivered (failed ${report.failed}, dropped ${report.dropped}, pending ${report.pending}); the run's output was`,
+            `${lost} of ${lost + report.sent} event(s) of the run were not delivered (failed ${report.failed}, dropped ${report.dropped}, pending ${report.pending}); the run's output was delivered`,
           ),
         );
       }
@@ -252,13 +257,9 @@ export function runStructure<T>(
       setImmediate(() => process.exit(outcome.exitCode));
     };
 
-    /** The run's driver shut down, everything else on the bus delivered, under the one deadline. */
+    /** The run's driver shut down, the bus's other drivers flushed, under the one deadline. */
     const deliver = async (): Promise<DeliveryReport | undefined> => {
       const timeoutMs = shutdownTimeoutMs;
-      if (ownsBus) {
-        await settle(() => bus.shutdown({ timeoutMs }));
-        return settle(() => driver.shutdown({ timeoutMs }));
-      }
       const [own] = await Promise.all([
         settle(() => driver.shutdown({ timeoutMs })),
         settle(() => bus.flush({ timeoutMs })),

@@ -1,5 +1,5 @@
 import * as z from "zod";
-import { checkApiKey, delaySetting, ENV, type Env, readEnv } from "../config.js";
+import { checkApiKey, delaySetting, ENV, type Env, readEnvSetting } from "../config.js";
 import { ConfigError } from "../errors.js";
 import { getDefaultLogger, type Logger } from "../logger.js";
 import { generateApiKey } from "./api-keys.js";
@@ -135,15 +135,16 @@ export function resolveEmulatorOptions(options: EventsApiEmulatorOptions): Resol
   };
 }
 
-/** The master key: the option, else `GT_EMULATOR_API_KEY`, else undefined (one is generated). Never trimmed. */
+/**
+ * The master key: the option (never trimmed), else `GT_EMULATOR_API_KEY` (blank counts as unset, as for every
+ * variable: see src/config.ts), else undefined (one is generated).
+ */
 function masterKey(given: string | undefined, env: Env): string | undefined {
   if (given !== undefined) {
     checkApiKey(given, "apiKey");
     return given;
   }
-  const value = readEnv(env, ENV.emulatorApiKey);
-  if (value === undefined || value === "") return undefined;
-  if (typeof value !== "string") throw new ConfigError(ENV.emulatorApiKey, `${ENV.emulatorApiKey} must be a string`);
-  checkApiKey(value, ENV.emulatorApiKey);
+  const value = readEnvSetting(env, ENV.emulatorApiKey);
+  if (value !== undefined) checkApiKey(value, ENV.emulatorApiKey);
   return value;
 }

@@ -47,7 +47,7 @@ describe("listeners that throw anything", () => {
     bus.publishEvent({ type: "A" });
     const [entry, ...more] = log.entries(50);
     expect(more).toEqual([]);
-    expect(entry!.msg).toMatch(/^onEvent threw for A: ./);
+    expect(entry!.msg).toMatch(/^EventListener #1 failed: onEvent threw for A: ./);
   });
 
   it("an onListenerError handler gets the ListenerError with the thrown value as its cause", () => {

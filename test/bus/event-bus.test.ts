@@ -272,7 +272,7 @@ describe("EventBus: refusing bad input", () => {
     ["a wrong field type on a known event", () => ({ type: "TextChunkEvent", token: 5 }), "schema", ["token"]],
     ["a missing required field", () => ({ type: "TextChunkEvent" }), "schema", ["token"]],
     ["a negative index", () => ({ type: "TextChunkEvent", token: "t", index: -1 }), "schema", ["index"]],
-    ["a NaN index", () => ({ type: "TextChunkEvent", token: "t", index: Number.NaN }), "schema", ["index"]],
+    ["a NaN index", () => ({ type: "TextChunkEvent", token: "t", index: Number.NaN }), "non_finite_number", ["index"]],
     [
       "a non-artifact output",
       () => ({ type: "FinishStructureRunEvent", output_task_output: "Hello" }),
@@ -283,7 +283,7 @@ describe("EventBus: refusing bad input", () => {
     ["a bad id (upper case)", () => ({ type: "MyEvent", id: "4F0C3D2E9B8A4C6D8E7F1A2B3C4D5E6F" }), "schema", ["id"]],
     ["a bad id (number)", () => ({ type: "TextChunkEvent", token: "t", id: 7 }), "schema", ["id"]],
     ["a negative timestamp", () => ({ type: "MyEvent", timestamp: -1 }), "schema", ["timestamp"]],
-    ["a NaN timestamp", () => ({ type: "MyEvent", timestamp: Number.NaN }), "schema", ["timestamp"]],
+    ["a NaN timestamp", () => ({ type: "MyEvent", timestamp: Number.NaN }), "non_finite_number", ["timestamp"]],
     ["a string timestamp", () => ({ type: "TextChunkEvent", token: "t", timestamp: "now" }), "schema", ["timestamp"]],
     ["an array meta", () => ({ type: "MyEvent", meta: [] }), "schema", ["meta"]],
     ["a null meta", () => ({ type: "MyEvent", meta: null }), "schema", ["meta"]],

@@ -109,6 +109,20 @@ describe("keys stay out of argv and out of the structure's environment", () => {
     expect(stderr).not.toContain(MASTER_KEY);
   });
 
+  it("serve with a blank GT_EMULATOR_API_KEY (unset, as every blank variable) prints the key it made", async () => {
+    const { spawned, url, banner } = await serve([], { ...cleanEnv(), GT_EMULATOR_API_KEY: "  " });
+    const key = /API key: (\S+)/.exec(banner)?.[1] ?? "";
+    expect(key).toMatch(/^[A-Za-z0-9_-]{20,}$/);
+    const res = await fetch(`${url}/api/structures/s/runs`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${key}`, "content-type": "application/json" },
+      body: "{}",
+    });
+    expect(res.status).toBe(201);
+    spawned.child.kill("SIGINT");
+    expect((await spawned.done).code).toBe(0);
+  });
+
   it("serve --api-key-file - reads the key from standard input", async () => {
     const spawned = cli(["serve", "--port", "0", "--api-key-file", "-"]);
     spawned.child.stdin?.end(`${MASTER_KEY}\n`);

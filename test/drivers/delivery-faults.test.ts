@@ -5,6 +5,7 @@
 import diagnosticsChannel from "node:diagnostics_channel";
 import { setTimeout as sleep } from "node:timers/promises";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { lastAttemptRoom } from "../../src/http/retrying-sender.js";
 import {
   DIAGNOSTICS_CHANNELS,
   type DropDiagnostic,
@@ -13,8 +14,16 @@ import {
   type RequestDiagnostic,
   type RetryDiagnostic,
 } from "../../src/index.js";
-import { captureLogger, firstArrivals, Harness, publishChunks, RUN_ID, waitFor } from "../support/delivery-harness.js";
-import type { Fault } from "../support/fault-server.js";
+import {
+  captureLogger,
+  FAST,
+  firstArrivals,
+  Harness,
+  publishChunks,
+  RUN_ID,
+  waitFor,
+} from "../support/delivery-harness.js";
+import { type Fault, startFaultServer } from "../support/fault-server.js";
 
 const h = new Harness();
 afterEach(() => h.cleanup());
@@ -348,21 +357,87 @@ describe("deadlines", () => {
     expect(driver.stats()).toMatchObject({ pending: 0, inFlightBatches: 0, queuedEvents: 0 });
   });
 
-  it("a Retry-After longer than the shutdown deadline does not hold shutdown", async () => {
+  it("against a refused port, shutdown retries until the last attempt its deadline leaves room for, and says so", async () => {
+    // The trial's case: shutdown({timeoutMs: 3000}) returned after 1.4 to 3 s having used 5 to 7 of its 10
+    // retries, and logged that the deadline was reached. Three drivers at once: one lucky backoff proves nothing.
+    const closed = await startFaultServer();
+    await closed.close();
+    const durations: number[] = [];
+    const onRequest = (message: unknown): void => {
+      durations.push((message as RequestDiagnostic).durationMs);
+    };
+    diagnosticsChannel.subscribe(DIAGNOSTICS_CHANNELS.request, onRequest);
+    try {
+      const timeoutMs = 1500;
+      const runs = await Promise.all(
+        [0, 1, 2].map(async () => {
+          const log = captureLogger();
+          // The default backoff (100 ms doubling to 10 s), which is where a random wait crosses the deadline.
+          const driver = h.driver({
+            ...FAST,
+            baseUrl: closed.url,
+            retryInitialDelayMs: 100,
+            retryMaxDelayMs: 10_000,
+            maxRetries: 100,
+            logger: log.logger,
+          });
+          publishChunks(h.bus(driver), 1);
+          const started = performance.now();
+          const report = await driver.shutdown({ timeoutMs });
+          return { elapsed: performance.now() - started, report, log };
+        }),
+      );
+      // The last attempt starts no earlier than its room before the deadline; timers never fire early by more
+      // than the loop's cached clock lags (a few ms).
+      const room = lastAttemptRoom(Math.max(...durations), 10_000);
+      for (const { elapsed, report, log } of runs) {
+        expect(report).toEqual({ sent: 0, failed: 1, dropped: 0, pending: 0 });
+        expect(elapsed).toBeGreaterThanOrEqual(timeoutMs - room - 20);
+        expect(elapsed).toBeLessThan(timeoutMs + 1000);
+        expect(log.entries(ERROR).map((e) => e.msg)).toEqual([
+          expect.stringMatching(
+            /^1 event\(s\) not delivered within the shutdown deadline \(1500 ms\): the last attempt it left room for failed \(last: cannot connect to http:\/\/127\.0\.0\.1:\d+ \(ECONNREFUSED/,
+          ),
+        ]);
+      }
+    } finally {
+      diagnosticsChannel.unsubscribe(DIAGNOSTICS_CHANNELS.request, onRequest);
+    }
+  });
+
+  it("an outage that ends during shutdown loses nothing, even when a long backoff began before shutdown", async () => {
+    const { server, driver, bus } = await h.setup({ retryInitialDelayMs: 60_000, retryMaxDelayMs: 60_000 });
+    server.setDown(true);
+    publishChunks(bus, 3);
+    await waitFor(() => driver.stats().retries === 1, 5000, "the first retry wait");
+    server.setDown(false);
+    const started = performance.now();
+    // The wait (up to a minute) is cut to leave the last attempt its room before the deadline.
+    expect(await driver.shutdown({ timeoutMs: 1000 })).toEqual({ sent: 3, failed: 0, dropped: 0, pending: 0 });
+    expect(performance.now() - started).toBeLessThan(2000);
+    expect(server.requests.map((r) => r.status)).toEqual([503, 202]);
+  });
+
+  it("a Retry-After longer than the shutdown deadline does not hold shutdown, nor what is queued behind it", async () => {
     const { server, driver, bus } = await h.setup({ maxRetryAfterMs: 60_000 });
     server.queue({ kind: "status", status: 503, retryAfter: "60" });
-    publishChunks(bus, 4);
+    const first = publishChunks(bus, 4);
     await waitFor(() => driver.stats().retries === 1, 5000, "the retry wait");
-    publishChunks(bus, 6, 4);
+    const behind = publishChunks(bus, 6, 4);
     const started = performance.now();
-    expect(await driver.shutdown({ timeoutMs: 300 })).toEqual({ sent: 0, failed: 10, dropped: 0, pending: 0 });
+    // The wait begun before shutdown would end past its deadline: that batch is given up on when shutdown begins,
+    // not at the deadline, and the batch behind it still has its chance.
+    expect(await driver.shutdown({ timeoutMs: 300 })).toEqual({ sent: 6, failed: 4, dropped: 0, pending: 0 });
     expect(performance.now() - started).toBeLessThan(3000);
     await sleep(500);
-    expect(server.requests).toHaveLength(1);
+    expect(server.requests.map((r) => r.status)).toEqual([503, 202]);
+    expect(firstArrivals(server)).toEqual(behind);
+    expect(firstArrivals(server)).not.toContain(first[0]);
   });
 
   it("a retry that cannot finish before the shutdown deadline is not started", async () => {
-    const { server, driver, bus } = await h.setup({ maxRetryAfterMs: 60_000 });
+    const log = captureLogger();
+    const { server, driver, bus } = await h.setup({ maxRetryAfterMs: 60_000, logger: log.logger });
     server.queue({ kind: "status", status: 503, retryAfter: "60" });
     publishChunks(bus, 4);
     const shutdown = driver.shutdown({ timeoutMs: 5000 });
@@ -371,6 +446,10 @@ describe("deadlines", () => {
     expect(await shutdown).toEqual({ sent: 0, failed: 4, dropped: 0, pending: 0 });
     expect(performance.now() - started).toBeLessThan(3000);
     expect(server.requests).toHaveLength(1);
+    // What is logged is why: not that the deadline was reached, which it was not.
+    expect(log.entries(ERROR).map((e) => e.msg)).toEqual([
+      "4 event(s) not delivered within the shutdown deadline (5000 ms): the Events API asked to be retried only after it (Retry-After) (last: HTTP 503)",
+    ]);
   });
 
   it("shutdown drains what it can within the deadline", async () => {

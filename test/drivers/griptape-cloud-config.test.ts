@@ -27,6 +27,7 @@ function configError(options: GriptapeCloudEventListenerDriverOptions): ConfigEr
 }
 
 const RUN_AND_KEY = { GT_CLOUD_STRUCTURE_RUN_ID: "run-1", GT_CLOUD_API_KEY: "k" };
+const RUN_AND_KEY_OPTIONS = { structureRunId: "run-1", apiKey: "k" };
 const TUNING_KEYS = Object.keys(DEFAULT_BATCHING_OPTIONS) as (keyof BatchingOptions)[];
 
 describe("run id, API key and base URL: option > env > default", () => {
@@ -74,9 +75,11 @@ describe("run id, API key and base URL: option > env > default", () => {
     expect(driver.baseUrl).toBe("https://cloud.griptape.ai/");
   });
 
-  it("treats an empty environment variable as unset", () => {
-    const driver = h.driver({ env: { ...RUN_AND_KEY, GT_CLOUD_BASE_URL: "" } });
-    expect(driver.baseUrl).toBe("https://cloud.griptape.ai/");
+  it("treats an empty or whitespace-only environment variable as unset", () => {
+    for (const blank of ["", "  ", "\t\n"]) {
+      const driver = h.driver({ env: { ...RUN_AND_KEY, GT_CLOUD_BASE_URL: blank } });
+      expect(driver.baseUrl).toBe("https://cloud.griptape.ai/");
+    }
   });
 
   it("reads process.env by default, and an explicit env replaces it entirely", () => {
@@ -192,9 +195,13 @@ describe("ConfigError", () => {
 
   it.each([
     ["apiKey option", { apiKey: "  \t ", structureRunId: "r", env: {} }, "apiKey"],
-    ["GT_CLOUD_API_KEY", { env: { GT_CLOUD_STRUCTURE_RUN_ID: "r", GT_CLOUD_API_KEY: " \n" } }, "GT_CLOUD_API_KEY"],
+    [
+      "GT_CLOUD_API_KEY (as unset)",
+      { env: { GT_CLOUD_STRUCTURE_RUN_ID: "r", GT_CLOUD_API_KEY: " \n" } },
+      "GT_CLOUD_API_KEY",
+    ],
     ["structureRunId option", { structureRunId: "   ", apiKey: "k", env: {} }, "structureRunId"],
-    ["GT_CLOUD_BASE_URL", { env: { ...RUN_AND_KEY, GT_CLOUD_BASE_URL: "  " } }, "GT_CLOUD_BASE_URL"],
+    ["baseUrl option", { ...RUN_AND_KEY_OPTIONS, baseUrl: "", env: {} }, "baseUrl"],
   ])("refuses a blank %s", (_, options, variable) => {
     expect(configError(options).variable).toBe(variable);
   });

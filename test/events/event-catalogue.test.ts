@@ -1,3 +1,4 @@
+import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { KNOWN_EVENT_TYPES } from "../../src/events/event-schemas.js";
 import {
@@ -266,6 +267,52 @@ describe("meta is a plain JSON object", () => {
     expect(refusal({ type: "MyEvent", meta }).reason).toBe(reason);
   });
 
+  it("NaN and ±Infinity are non_finite_number in every field of every type, known or custom, as the README says", () => {
+    // A known type's field used to say `schema` (its zod check refused it) where a custom event's said
+    // `non_finite_number`: the same value, two reasons.
+    fc.assert(
+      fc.property(
+        fc.constantFrom(...TYPES, "MyEvent"),
+        fc.constantFrom(Number.NaN, Number.POSITIVE_INFINITY, Number.NEGATIVE_INFINITY),
+        fc.nat(),
+        (type, value, pick) => {
+          const minimal = type === "MyEvent" ? { n: 1 } : SPEC[type].minimal;
+          const keys = ["timestamp", ...(type === "MyEvent" ? ["n", "other"] : SPEC[type].fields)];
+          const key = keys[pick % keys.length]!;
+          expectRefused({ type, ...minimal, [key]: value }, "non_finite_number", [key]);
+        },
+      ),
+      { numRuns: 300 },
+    );
+  });
+
+  it.each([
+    ["an index", { type: "TextChunkEvent", token: "x", index: Number.POSITIVE_INFINITY }, ["index"]],
+    [
+      "a token count",
+      { type: "FinishPromptEvent", model: "m", result: "r", input_token_count: Number.NaN },
+      ["input_token_count"],
+    ],
+    [
+      "a message's usage",
+      {
+        type: "StartPromptEvent",
+        model: "m",
+        prompt_stack: {
+          messages: [{ role: "user", content: "hi", usage: { input_tokens: Number.POSITIVE_INFINITY } }],
+        },
+      },
+      ["prompt_stack", "messages", 0, "usage", "input_tokens"],
+    ],
+    [
+      "an artifact's value",
+      { type: "FinishStructureRunEvent", output_task_output: { ...toArtifact({}), value: { a: [Number.NaN] } } },
+      ["output_task_output", "value", "a", 0],
+    ],
+  ] as const)("NaN or Infinity in %s is non_finite_number, with its path", (_, input, path) => {
+    expectRefused(input, "non_finite_number", [...path]);
+  });
+
   it("plain JSON passes as given; undefined properties are left out; null-prototype objects are plain", () => {
     const bare = Object.assign(Object.create(null) as object, { k: "v" });
     const meta = { s: "x", n: -1.5, b: false, z: null, list: [1, "two", { three: [] }], bare, gone: undefined };
@@ -297,8 +344,14 @@ describe("token counts", () => {
     expect(event.input_token_count).toBe(count);
   });
 
-  it.each([-1, -0.5, Number.POSITIVE_INFINITY, Number.NaN, "12"])("%s is refused", (count) => {
-    expectRefused({ type: "FinishPromptEvent", model: "m", result: "r", output_token_count: count }, "schema", [
+  it.each([
+    [-1, "schema"],
+    [-0.5, "schema"],
+    [Number.POSITIVE_INFINITY, "non_finite_number"],
+    [Number.NaN, "non_finite_number"],
+    ["12", "schema"],
+  ] as const)("%s is refused (%s)", (count, reason) => {
+    expectRefused({ type: "FinishPromptEvent", model: "m", result: "r", output_token_count: count }, reason, [
       "output_token_count",
     ]);
   });

@@ -7,7 +7,14 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { TRANSPORT_GRACE_MS } from "../../src/delays.js";
 import type { BatchSender, SendOutcome } from "../../src/http/batch-sender.js";
-import { type Delivery, type RetryContext, RetryingSender, type RetryOptions } from "../../src/http/retrying-sender.js";
+import {
+  type Delivery,
+  lastAttemptRoom,
+  MIN_LAST_ATTEMPT_ROOM_MS,
+  type RetryContext,
+  RetryingSender,
+  type RetryOptions,
+} from "../../src/http/retrying-sender.js";
 
 const OPTIONS: RetryOptions = {
   maxRetries: 3,
@@ -22,16 +29,29 @@ const OPTIONS: RetryOptions = {
 
 const HTTP_503: SendOutcome = { kind: "retry", reason: "HTTP 503", status: 503, transport: "http" };
 
-/** A sender that answers each call with the next scripted outcome (the last one repeats), counting calls. */
-function scripted(...outcomes: (SendOutcome | "never" | "throw")[]): BatchSender & { calls: number } {
+/**
+ * A sender that answers each call with the next scripted outcome (the last one repeats), counting calls and
+ * recording when (on the fake clock) each was made. `answerAfterMs` delays every answer.
+ */
+function scripted(...outcomes: (SendOutcome | "never" | "throw")[]): BatchSender & { calls: number; at: number[] } {
+  return slowScripted(0, ...outcomes);
+}
+
+function slowScripted(
+  answerAfterMs: number,
+  ...outcomes: (SendOutcome | "never" | "throw")[]
+): BatchSender & { calls: number; at: number[] } {
   const sender = {
     calls: 0,
+    at: [] as number[],
     send(): Promise<SendOutcome> {
       const next = outcomes[Math.min(sender.calls, outcomes.length - 1)]!;
       sender.calls++;
+      sender.at.push(Date.now());
       if (next === "never") return new Promise(() => {});
       if (next === "throw") throw new Error("boom");
-      return Promise.resolve(next);
+      if (answerAfterMs === 0) return Promise.resolve(next);
+      return new Promise((resolve) => setTimeout(() => resolve(next), answerAfterMs));
     },
     close: async () => {},
   };
@@ -162,7 +182,111 @@ describe("retries", () => {
 });
 
 describe("the deadline and the abort", () => {
-  it("a wait that would end past the deadline is not begun: the delivery ends at once, as the deadline's", async () => {
+  it("a backoff that would cross the deadline is shortened: one last attempt just before it, with room left", async () => {
+    // The trial's case: against a refused port, shutdown({timeoutMs: 3000}) gave up after 1.4 s having used 5 of
+    // its 10 retries, as soon as one random backoff would have crossed the deadline.
+    const sender = scripted(HTTP_503);
+    const start = Date.now();
+    const r = run(sender, { maxRetries: 10 }, { deadline: () => start + 1_000 });
+    // Backoffs 50, 100, 200, 400 (attempts at 0, 50, 150, 350, 750); the next, 800, would end past the deadline.
+    await vi.advanceTimersByTimeAsync(899);
+    expect(r.settled()).toBeUndefined();
+    expect(sender.calls).toBe(5);
+    await vi.advanceTimersByTimeAsync(1);
+    // Attempts take no time here, so the last gets the least room, MIN_LAST_ATTEMPT_ROOM_MS: at 900.
+    expect(sender.at.map((t) => t - start)).toEqual([0, 50, 150, 350, 750, 900]);
+    expect(r.waits).toEqual([50, 100, 200, 400, 1_000 - MIN_LAST_ATTEMPT_ROOM_MS - 750]);
+    expect(r.settled()).toEqual({
+      kind: "gave_up",
+      reason: "deadline",
+      stop: "last_attempt",
+      last: { reason: "HTTP 503", status: 503, transport: "http" },
+    });
+    // No attempt after the last one, however many retries were left.
+    await vi.advanceTimersByTimeAsync(10_000);
+    expect(sender.calls).toBe(6);
+  });
+
+  it("a wait begun before the deadline was set is planned again when it is: the last attempt still comes", async () => {
+    // A batch retrying through an outage while the structure ran, in a long backoff when shutdown begins.
+    const sender = scripted(HTTP_503);
+    let deadline = Number.POSITIVE_INFINITY;
+    const deadlineSet = new AbortController();
+    const start = Date.now();
+    const r = run(
+      sender,
+      { retryInitialDelayMs: 10_000 },
+      { deadline: () => deadline, deadlineSet: deadlineSet.signal },
+    );
+    await vi.advanceTimersByTimeAsync(1_000);
+    expect(r.waits).toEqual([5_000]);
+    deadline = Date.now() + 1_000;
+    deadlineSet.abort();
+    await vi.advanceTimersByTimeAsync(1_000);
+    // The 5 s wait ended early enough for a last attempt with its room before the deadline, at 1.9 s.
+    expect(sender.at.map((t) => t - start)).toEqual([0, 2_000 - MIN_LAST_ATTEMPT_ROOM_MS]);
+    expect(r.settled()).toMatchObject({ kind: "gave_up", reason: "deadline", stop: "last_attempt" });
+  });
+
+  it("a Retry-After wait that a deadline set meanwhile would cross ends the delivery then, as the Retry-After's", async () => {
+    const sender = scripted({ ...HTTP_503, retryAfterMs: 5_000 });
+    let deadline = Number.POSITIVE_INFINITY;
+    const deadlineSet = new AbortController();
+    const r = run(sender, { maxRetryAfterMs: 60_000 }, { deadline: () => deadline, deadlineSet: deadlineSet.signal });
+    await vi.advanceTimersByTimeAsync(1_000);
+    expect(r.waits).toEqual([5_000]);
+    deadline = Date.now() + 1_000;
+    deadlineSet.abort();
+    await vi.advanceTimersByTimeAsync(0);
+    expect(r.settled()).toMatchObject({ kind: "gave_up", reason: "deadline", stop: "retry_after" });
+    expect(sender.calls).toBe(1);
+  });
+
+  it("an outage that ends before that last attempt loses nothing", async () => {
+    const sender = scripted(HTTP_503, HTTP_503, HTTP_503, HTTP_503, HTTP_503, { kind: "ok", status: 202 });
+    const start = Date.now();
+    const r = run(sender, { maxRetries: 10 }, { deadline: () => start + 1_000 });
+    await vi.advanceTimersByTimeAsync(1_000);
+    expect(r.settled()).toEqual({ kind: "ok", status: 202 });
+    expect(sender.at.at(-1)! - start).toBe(900);
+  });
+
+  it("the last attempt's room is four times the slowest attempt so far, at most requestTimeoutMs", async () => {
+    // Each answer takes 100 ms: the last attempt starts 400 ms before the deadline.
+    const sender = slowScripted(100, HTTP_503);
+    const start = Date.now();
+    const r = run(sender, { maxRetries: 10 }, { deadline: () => start + 2_000 });
+    await vi.advanceTimersByTimeAsync(3_000);
+    expect(sender.at.at(-1)! - start).toBe(1_600);
+    expect(r.settled()).toMatchObject({ kind: "gave_up", reason: "deadline", stop: "last_attempt" });
+    expect(lastAttemptRoom(100, 10_000)).toBe(400);
+    expect(lastAttemptRoom(0, 10_000)).toBe(MIN_LAST_ATTEMPT_ROOM_MS);
+    expect(lastAttemptRoom(5_000, 1_000)).toBe(1_000);
+  });
+
+  it("with less than that room left, the last attempt is made at once, and it is the only one", async () => {
+    const sender = scripted(HTTP_503);
+    const start = Date.now();
+    const r = run(sender, { maxRetries: 10 }, { deadline: () => start + 30 });
+    await vi.advanceTimersByTimeAsync(0);
+    expect(sender.calls).toBe(2);
+    expect(r.waits).toEqual([0]);
+    expect(r.settled()).toMatchObject({ kind: "gave_up", reason: "deadline", stop: "last_attempt" });
+  });
+
+  it("retries that run out before the deadline say so, not the deadline", async () => {
+    const sender = scripted(HTTP_503);
+    const start = Date.now();
+    const r = run(sender, { maxRetries: 2 }, { deadline: () => start + 10_000 });
+    await vi.advanceTimersByTimeAsync(1_000);
+    expect(r.settled()).toEqual({
+      kind: "gave_up",
+      reason: "retries_exhausted",
+      last: { reason: "HTTP 503", status: 503, transport: "http" },
+    });
+  });
+
+  it("a Retry-After that ends past the deadline is not shortened: the delivery ends at once, saying why", async () => {
     const sender = scripted({ ...HTTP_503, retryAfterMs: 1_000 });
     const now = Date.now();
     const r = run(sender, {}, { deadline: () => now + 500 });
@@ -170,10 +294,20 @@ describe("the deadline and the abort", () => {
     expect(r.settled()).toEqual({
       kind: "gave_up",
       reason: "deadline",
+      stop: "retry_after",
       last: { reason: "HTTP 503", status: 503, transport: "http" },
     });
     expect(r.waits).toEqual([]);
     expect(sender.calls).toBe(1);
+  });
+
+  it("a Retry-After that ends before the deadline is waited out in full, for a last attempt", async () => {
+    const sender = scripted({ ...HTTP_503, retryAfterMs: 450 });
+    const now = Date.now();
+    const r = run(sender, {}, { deadline: () => now + 500 });
+    await vi.advanceTimersByTimeAsync(500);
+    expect(sender.at.map((t) => t - now)).toEqual([0, 450]);
+    expect(r.settled()).toMatchObject({ kind: "gave_up", reason: "deadline", stop: "last_attempt" });
   });
 
   it("an abort during a wait ends the delivery at once, with no further attempt", async () => {
@@ -183,7 +317,12 @@ describe("the deadline and the abort", () => {
     expect(r.settled()).toBeUndefined();
     r.abort.abort();
     await vi.advanceTimersByTimeAsync(0);
-    expect(r.settled()).toMatchObject({ kind: "gave_up", reason: "deadline", last: { reason: "HTTP 503" } });
+    expect(r.settled()).toMatchObject({
+      kind: "gave_up",
+      reason: "deadline",
+      stop: "cut_off",
+      last: { reason: "HTTP 503" },
+    });
     await vi.advanceTimersByTimeAsync(5_000);
     expect(sender.calls).toBe(1);
   });
@@ -195,7 +334,7 @@ describe("the deadline and the abort", () => {
     r.abort.abort();
     await vi.advanceTimersByTimeAsync(0);
     // Nothing was learnt of the destination: no last attempt.
-    expect(r.settled()).toEqual({ kind: "gave_up", reason: "deadline" });
+    expect(r.settled()).toEqual({ kind: "gave_up", reason: "deadline", stop: "cut_off" });
     expect(sender.calls).toBe(1);
   });
 
@@ -207,7 +346,7 @@ describe("the deadline and the abort", () => {
       signal: abort.signal,
       deadline: () => Number.POSITIVE_INFINITY,
     });
-    expect(delivery).toEqual({ kind: "gave_up", reason: "deadline" });
+    expect(delivery).toEqual({ kind: "gave_up", reason: "deadline", stop: "cut_off" });
     expect(sender.calls).toBe(0);
   });
 });

@@ -5,13 +5,15 @@
  */
 import { fileURLToPath } from "node:url";
 import { afterEach, describe, expect, it } from "vitest";
-import { EventBus, EventListener, MemoryEventListenerDriver, runStructure } from "../../src/index.js";
+import { lastAttemptRoom } from "../../src/http/retrying-sender.js";
+import { EventBus, EventListener, eventBus, MemoryEventListenerDriver, runStructure } from "../../src/index.js";
 import { cleanEnv, type Finished, killChildren, spawnTs } from "../support/child-processes.js";
 import { captureLogger } from "../support/delivery-harness.js";
 import { type FaultServer, startFaultServer } from "../support/fault-server.js";
 
 const STRUCTURE = fileURLToPath(new URL("./structures/structure.ts", import.meta.url));
 const TWICE = fileURLToPath(new URL("./structures/twice.ts", import.meta.url));
+const TIMED_END = fileURLToPath(new URL("./structures/timed-end.ts", import.meta.url));
 const API_KEY = "sk-delivery-0123456789-SECRET";
 const RUN_ID = "run-delivery";
 const SENTENCE = "structure-run-events: the run's output did not reach";
@@ -83,6 +85,43 @@ describe("an undelivered output fails the run, in one sentence", () => {
     const warnings = logs.filter((l) => l.msg.startsWith("events are not being delivered yet"));
     expect(warnings).toHaveLength(1);
     expect(warnings[0]!.msg).toContain("GT_CLOUD_BASE_URL");
+    expectNoKey(finished);
+  });
+
+  it("an unreachable host: the run retries until the last attempt its deadline leaves room for, and says why", async () => {
+    // The trial's case: with GT_EVENTS_SHUTDOWN_TIMEOUT_MS=3000 the process exited after 0.7 to 2.2 s, saying the
+    // deadline had been reached. The default backoff, as a user has it.
+    const url = await closedPortUrl();
+    const env = {
+      GT_CLOUD_STRUCTURE_RUN_ID: RUN_ID,
+      GT_CLOUD_API_KEY: API_KEY,
+      GT_CLOUD_BASE_URL: url,
+      GT_EVENTS_SHUTDOWN_TIMEOUT_MS: "1500",
+    };
+    const finished = await spawnTs(TIMED_END, [], { env: { ...cleanEnv(), ...env } }).done;
+    expect(finished.code).toBe(1);
+    const { endMs, slowestMs } = JSON.parse(finished.stdout.trim().split("\n").at(-1)!) as {
+      endMs: number;
+      slowestMs: number;
+    };
+    // Its last attempt started no earlier than its room before the deadline (timers fire late, never early by
+    // more than a few ms), and the end stays bounded by the deadline.
+    expect(endMs).toBeGreaterThanOrEqual(1500 - lastAttemptRoom(slowestMs, 10_000) - 20);
+    expect(endMs).toBeLessThan(1500 + 1500);
+    const [sentence, ...more] = sentences(finished);
+    expect(more).toEqual([]);
+    expect(sentence).toContain("ECONNREFUSED");
+    expect(sentence).toContain("check GT_CLOUD_BASE_URL");
+    const errors = finished.stderr
+      .split("\n")
+      .filter((line) => line.startsWith("{"))
+      .map((line) => JSON.parse(line) as { level: number; msg: string })
+      .filter((l) => l.level >= 50);
+    expect(errors.map((l) => l.msg)).toEqual([
+      expect.stringMatching(
+        /^\d+ event\(s\) not delivered within the shutdown deadline \(1500 ms\): the last attempt it left room for failed \(last: cannot connect/,
+      ),
+    ]);
     expectNoKey(finished);
   });
 
@@ -185,8 +224,82 @@ describe("the result says whether the output was delivered", () => {
     expect(result).toMatchObject({ exitCode: 0, delivered: true, report: { sent: 2, failed: 1, dropped: 0 } });
     const warnings = log.entries(40).filter((e) => e.msg.includes("of the run were not delivered"));
     expect(warnings.map((e) => e.msg)).toEqual([
-      "1 of 3 event(s) of the run were not delivered (failed 1, dropped 0, pending 0); the run's output was",
+      "1 of 3 event(s) of the run were not delivered (failed 1, dropped 0, pending 0); the run's output was delivered",
     ]);
+  });
+});
+
+describe("runStructure on the shared eventBus (the default)", () => {
+  it("events published on eventBus during the run reach the API, in order with the context's, as in a process", async () => {
+    server = await startFaultServer({ apiKey: API_KEY });
+    const finished = await run(["shared-bus", "2"], cloudEnv(server.url));
+    expect(finished.code).toBe(0);
+    expect(finished.stderr).toBe("");
+    const events = server.events(RUN_ID) as { type: string; token?: string }[];
+    expect(events.map((e) => e.token ?? e.type)).toEqual([
+      "StartStructureRunEvent",
+      "t0",
+      "t1",
+      "from eventBus",
+      "FinishStructureRunEvent",
+    ]);
+  });
+
+  it("both ways of publishing reach the run's driver; the run's listeners are gone afterwards, the caller's kept", async () => {
+    server = await startFaultServer({ apiKey: API_KEY });
+    const log = captureLogger();
+    const mine = new MemoryEventListenerDriver();
+    const registration = eventBus.addEventListener(new EventListener({ driver: mine }));
+    try {
+      const result = await runStructure(
+        ({ publishEvent, bus }) => {
+          expect(bus).toBe(eventBus);
+          eventBus.publishEvent({ type: "TextChunkEvent", token: "x" });
+          publishEvent({ type: "TextChunkEvent", token: "y" });
+          return "done";
+        },
+        { exit: false, env: cloudEnv(server.url), logger: log.logger },
+      );
+      // The run's own driver was shut down and decided the verdict; the caller's was flushed, not shut down.
+      expect(result).toMatchObject({ exitCode: 0, delivered: true, report: { sent: 4, failed: 0, dropped: 0 } });
+      const tokens = (server.events(RUN_ID) as { type: string; token?: string }[]).map((e) => e.token ?? e.type);
+      expect(tokens).toEqual(["StartStructureRunEvent", "x", "y", "FinishStructureRunEvent"]);
+      expect(eventBus.eventListeners).toEqual([registration.listener]);
+      eventBus.publishEvent({ type: "After" });
+      expect(mine.events.map((e) => e.type)).toEqual([
+        "StartStructureRunEvent",
+        "TextChunkEvent",
+        "TextChunkEvent",
+        "FinishStructureRunEvent",
+        "After",
+      ]);
+    } finally {
+      registration.remove();
+    }
+  });
+
+  it("a listener on eventBus that throws during the run is reported through the run's logger", async () => {
+    const log = captureLogger();
+    const registration = eventBus.addEventListener(
+      new EventListener({
+        eventTypes: ["TextChunkEvent"],
+        onEvent: () => {
+          throw new Error("listener bug");
+        },
+      }),
+    );
+    try {
+      await runStructure(
+        ({ publishEvent }) => {
+          publishEvent({ type: "TextChunkEvent", token: "x" });
+          return "done";
+        },
+        { exit: false, driver: new MemoryEventListenerDriver(), env: {}, logger: log.logger },
+      );
+    } finally {
+      registration.remove();
+    }
+    expect(log.entries(50).map((e) => e.msg)).toEqual([expect.stringContaining("listener bug")]);
   });
 });
 

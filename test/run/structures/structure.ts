@@ -2,7 +2,7 @@
  * One structure with many ways to end, chosen by its first argument; the exit-path tests spawn it as a real
  * child process. Each mode publishes a few events first so that ordering before the Finish event is checked.
  */
-import { runStructure } from "../../../src/index.js";
+import { eventBus, runStructure } from "../../../src/index.js";
 
 const mode = process.argv[2] ?? "return";
 const count = Number(process.argv[3] ?? "20");
@@ -13,6 +13,10 @@ await runStructure(async ({ publishEvent, signal }) => {
     case "return":
       return { answer: 42, mode };
     case "return-text":
+      return "hello";
+    case "shared-bus":
+      // As a port of Python's `EventBus.publish_event(...)` publishes: on the shared bus, not the context's.
+      eventBus.publishEvent({ type: "TextChunkEvent", token: "from eventBus", index: count });
       return "hello";
     case "throw":
       throw new Error("boom from the entry");
