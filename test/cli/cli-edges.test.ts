@@ -6,32 +6,18 @@ import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { within } from "../runtime/emulator-harness.js";
-import { cleanEnv, killChildren, type Spawned, spawnTs } from "../support/child-processes.js";
+import { cleanEnv, type Spawned, spawnTs } from "../support/child-processes.js";
+import { cli, HELLO, onCleanup, ROOT } from "../support/cli-process.js";
 
-const ROOT = fileURLToPath(new URL("../..", import.meta.url));
-const CLI = join(ROOT, "src/cli/main.ts");
-const HELLO = ["node", "--import", "tsx", join(ROOT, "examples/hello-structure.ts")];
 const MASTER_KEY = "edges-master-key-0123456789";
-
-const cleanups: (() => Promise<void> | void)[] = [];
-
-afterEach(async () => {
-  killChildren();
-  for (const cleanup of cleanups.splice(0)) await cleanup();
-});
-
-function cli(args: string[], env: NodeJS.ProcessEnv = cleanEnv()): Spawned {
-  return spawnTs(CLI, args, { env, cwd: ROOT });
-}
 
 /** A port on 127.0.0.1 that something else holds for the test. */
 async function takenPort(): Promise<number> {
   const server: Server = createServer();
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", () => resolve()));
-  cleanups.push(() => new Promise<void>((resolve) => server.close(() => resolve())));
+  onCleanup(() => new Promise<void>((resolve) => server.close(() => resolve())));
   return (server.address() as AddressInfo).port;
 }
 
@@ -87,7 +73,7 @@ describe("settings this machine refuses: one sentence, exit 2", () => {
 
   it("an events file in a folder that does not exist", async () => {
     const dir = mkdtempSync(join(tmpdir(), "sre-edges-"));
-    cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
+    onCleanup(() => rmSync(dir, { recursive: true, force: true }));
     const file = join(dir, "no-such-folder", "events.ndjson");
     const { code, stderr } = await cli(["run", "--events-file", file, "--", process.execPath, "-e", "0"]).done;
     expect(stderr).toBe(

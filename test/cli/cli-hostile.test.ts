@@ -1,28 +1,15 @@
 // The CLI under hostile input, in real child processes: keys kept out of argv and out of the structure's
 // environment, commands that cannot be spawned, a stop while runs are live, summaries that say what happened.
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { type EventDetail, EventDetailSchema, EventsApiEmulator } from "../../src/local.js";
 import { formatSystemTime } from "../../src/runtime/clock.js";
 import { within } from "../runtime/emulator-harness.js";
-import { cleanEnv, killChildren, type Spawned, spawnTs } from "../support/child-processes.js";
+import { cleanEnv, type Spawned } from "../support/child-processes.js";
+import { cli, onCleanup, ROOT } from "../support/cli-process.js";
 import { groupGone, killGroup, liveGroupMembers } from "../support/process-groups.js";
 
-const ROOT = fileURLToPath(new URL("../..", import.meta.url));
-const CLI = join(ROOT, "src/cli/main.ts");
 const MASTER_KEY = "master-key-for-the-test-0123456789";
-
-const cleanups: (() => Promise<void> | void)[] = [];
-
-afterEach(async () => {
-  killChildren();
-  for (const cleanup of cleanups.splice(0)) await cleanup();
-});
-
-function cli(args: string[], env: NodeJS.ProcessEnv = cleanEnv()): Spawned {
-  return spawnTs(CLI, args, { env, cwd: ROOT });
-}
 
 /** Starts `serve`; resolves with its URL and banner once it listens. */
 async function serve(
@@ -195,7 +182,7 @@ describe("serve stops cleanly with runs still going", () => {
       "the structure's pgid",
     );
     const pgid = Number(/pgid (\d+)/.exec(stderr)?.[1]);
-    cleanups.push(() => killGroup(pgid));
+    onCleanup(() => killGroup(pgid));
     // Until `sleep` has been exec'd, a SIGINT lands on the shell's forked copy, which defers it (dash catches
     // SIGINT while it waits for a foreground job): a terminal's Ctrl-C would race the same way.
     await within(
@@ -231,7 +218,7 @@ describe("summaries say what happened", () => {
   it("tail: the duration is the run's, from its SYSTEM events; a duplicate is shown once and counted", async () => {
     const emulator = new EventsApiEmulator();
     await emulator.start();
-    cleanups.push(() => emulator.close());
+    onCleanup(() => emulator.close());
     const run = emulator.createRun();
     const runId = run.structure_run_id;
     const starting = emulator.recordSystemEvent(runId, "StructureRunStarting", { status: "STARTING" });

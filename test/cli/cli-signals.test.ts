@@ -4,30 +4,16 @@
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { type EventDetail, EventDetailSchema } from "../../src/local.js";
 import { within } from "../runtime/emulator-harness.js";
-import { cleanEnv, killChildren, type Spawned, spawnTs } from "../support/child-processes.js";
+import type { Spawned } from "../support/child-processes.js";
+import { cli, onCleanup, ROOT } from "../support/cli-process.js";
 import { groupGone, killGroup } from "../support/process-groups.js";
-
-const ROOT = fileURLToPath(new URL("../..", import.meta.url));
-const CLI = join(ROOT, "src/cli/main.ts");
-
-const cleanups: (() => void)[] = [];
-
-afterEach(() => {
-  killChildren();
-  for (const cleanup of cleanups.splice(0)) cleanup();
-});
-
-function cli(args: string[]): Spawned {
-  return spawnTs(CLI, args, { env: cleanEnv(), cwd: ROOT });
-}
 
 function tempDir(): string {
   const dir = mkdtempSync(join(tmpdir(), "sre-signals-"));
-  cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
+  onCleanup(() => rmSync(dir, { recursive: true, force: true }));
   return dir;
 }
 
@@ -75,7 +61,7 @@ function waitingPgid(spawned: Spawned): Promise<number> {
       const match = /"type":"Waiting"[^\n]*"pgid":(\d+)/.exec(seen);
       if (match !== null) {
         const pgid = Number(match[1]);
-        cleanups.push(() => killGroup(pgid));
+        onCleanup(() => killGroup(pgid));
         resolve(pgid);
       }
     });
@@ -148,7 +134,7 @@ describe("run ends when the structure's process exits", () => {
     expect(code).toBe(0);
     expect(jsonLines(stdout).at(-1)?.payload).toMatchObject({ status: "SUCCEEDED" });
     const pgid = Number(/pgid (\d+)/.exec(stderr)?.[1]);
-    cleanups.push(() => killGroup(pgid));
+    onCleanup(() => killGroup(pgid));
     expect(pgid).toBeGreaterThan(1);
     expect(await groupGone(pgid)).toEqual([]);
   });

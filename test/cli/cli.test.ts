@@ -1,27 +1,11 @@
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { type EventDetail, EventDetailSchema, EventsApiEmulator } from "../../src/local.js";
 import { formatSystemTime } from "../../src/runtime/clock.js";
-import { cleanEnv, killChildren, type Spawned, spawnTs, waitForStdout } from "../support/child-processes.js";
-
-const ROOT = fileURLToPath(new URL("../..", import.meta.url));
-const CLI = join(ROOT, "src/cli/main.ts");
-const HELLO = ["node", "--import", "tsx", join(ROOT, "examples/hello-structure.ts")];
-const FAILING = ["node", "--import", "tsx", join(ROOT, "examples/failing-structure.ts")];
-
-const cleanups: (() => Promise<void> | void)[] = [];
-
-afterEach(async () => {
-  killChildren();
-  for (const cleanup of cleanups.splice(0)) await cleanup();
-});
-
-function cli(args: string[], env: NodeJS.ProcessEnv = cleanEnv()): Spawned {
-  return spawnTs(CLI, args, { env, cwd: ROOT });
-}
+import { cleanEnv, spawnTs, waitForStdout } from "../support/child-processes.js";
+import { cli, FAILING, HELLO, onCleanup, ROOT } from "../support/cli-process.js";
 
 function jsonLines(stdout: string): EventDetail[] {
   return stdout
@@ -36,7 +20,7 @@ function systemStatuses(events: EventDetail[]): string[] {
 
 function tempDir(): string {
   const dir = mkdtempSync(join(tmpdir(), "sre-cli-"));
-  cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
+  onCleanup(() => rmSync(dir, { recursive: true, force: true }));
   return dir;
 }
 
@@ -184,7 +168,7 @@ describe("structure-run-events serve and tail", () => {
   it("tail follows a run from any base URL until its terminal event", async () => {
     const emulator = new EventsApiEmulator();
     await emulator.start();
-    cleanups.push(() => emulator.close());
+    onCleanup(() => emulator.close());
     const run = emulator.createRun({ args: [] });
     const runId = run.structure_run_id;
     emulator.recordSystemEvent(runId, "StructureRunStarting", { status: "STARTING" });
