@@ -214,6 +214,9 @@ export class EventsApiRouter {
       }
       throw err;
     }
+    // Stored already (readers see the events); the answer waits for a slow events file, so producers slow to
+    // its pace rather than the file's queue growing in memory.
+    await this.#ctx.store.eventLogDrained();
     res.writeHead(202, { "content-length": "0" });
     res.end();
   }

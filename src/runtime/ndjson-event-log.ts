@@ -13,10 +13,17 @@ const OPEN_FAILURES: Record<string, string> = {
   EROFS: "the file system is read-only",
 };
 
+/** How long `close()` waits for lines still queued for a file that takes none (a FIFO nobody reads). */
+const CLOSE_GRACE_MS = 5_000;
+
 /**
  * Appends stored events to a file, one EventDetail JSON per line (NDJSON). The file is opened at start so a bad
  * path fails `start()` rather than the first event; one write stream keeps lines in storage order without
  * blocking the event loop. A write error is logged once and later events are not written; storage goes on.
+ *
+ * A file slower than the producers (a slow disk, a pipe read slowly) would make the stream queue every line in
+ * memory; `drained()` lets the emulator hold its POST answers until the queue is written, so producers wait
+ * instead (the same rule as an SSE reader's backpressure).
  */
 export class NdjsonEventLog {
   readonly path: string;
@@ -46,13 +53,31 @@ export class NdjsonEventLog {
       const why = OPEN_FAILURES[code] ?? "it cannot be opened for appending";
       throw new ConfigError("eventsFile", `cannot write the events file ${JSON.stringify(path)}: ${why} (${code})`);
     }
-    return new NdjsonEventLog(path, handle.createWriteStream(), logger);
+    // 1 MiB queued before producers are held: a few full batches, so a normal disk never makes a POST wait.
+    return new NdjsonEventLog(path, handle.createWriteStream({ highWaterMark: 1 << 20 }), logger);
   }
 
   /** `lines` is one or more JSON texts, each followed by "\n". */
   append(lines: string): void {
     if (this.#failed || this.#closed !== undefined) return;
     this.#stream.write(lines);
+  }
+
+  /** Resolves once what was appended has left memory for the file, or at once when little is queued. */
+  drained(): Promise<void> {
+    const stream = this.#stream;
+    if (!stream.writableNeedDrain || this.#failed || stream.destroyed) return Promise.resolve();
+    return new Promise<void>((resolve) => {
+      const done = () => {
+        stream.off("drain", done);
+        stream.off("close", done);
+        stream.off("error", done);
+        resolve();
+      };
+      stream.on("drain", done);
+      stream.on("close", done);
+      stream.on("error", done);
+    });
   }
 
   /** Flushes what was appended and closes the file. Idempotent; never rejects. */
@@ -62,8 +87,23 @@ export class NdjsonEventLog {
         resolve();
         return;
       }
-      this.#stream.once("close", () => resolve());
-      this.#stream.end();
+      const stream = this.#stream;
+      // Lines a file never takes must not hold the emulator open: after a grace period they are dropped, said.
+      const grace = setTimeout(() => {
+        this.#logger.error(
+          { path: this.path, unwrittenBytes: stream.writableLength },
+          "the events file took no more lines; the last ones were not written to it",
+        );
+        // A write blocked in the file system holds the stream's close; the emulator does not wait for it.
+        stream.destroy();
+        resolve();
+      }, CLOSE_GRACE_MS);
+      grace.unref();
+      stream.once("close", () => {
+        clearTimeout(grace);
+        resolve();
+      });
+      stream.end();
     });
     return this.#closed;
   }

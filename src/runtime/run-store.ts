@@ -56,6 +56,11 @@ export class RunStore {
     this.#eventLog = log;
   }
 
+  /** Resolves once the events file (if any) has taken what was stored; see NdjsonEventLog.drained. */
+  eventLogDrained(): Promise<void> {
+    return this.#eventLog?.drained() ?? Promise.resolve();
+  }
+
   createRun(options: CreateRunOptions = {}): StructureRun {
     const now = formatIsoMicros(this.#clock.now());
     const envVars = { ...(options.envVars ?? {}) };

@@ -1,5 +1,6 @@
 // Hostile input at the emulator's HTTP surface, over real sockets on 127.0.0.1: deep and partial bodies, retries,
 // late events, keys and headers of every shape, trickled bytes, many uploads at once, readers that never read.
+import { execFileSync, spawn } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -8,6 +9,7 @@ import { describe, expect, it } from "vitest";
 import { ApiErrorBodySchema, type EventsApiEmulator, type StructureRun } from "../../src/local.js";
 import { formatSystemTime } from "../../src/runtime/clock.js";
 import { MAX_JSON_DEPTH } from "../../src/runtime/events-api-emulator-options.js";
+import { captureLogger } from "../support/delivery-harness.js";
 import { call, openStream, startEmulator, within } from "./emulator-harness.js";
 import { openSocket, parseResponse, rawRequest, readAll } from "./raw-http.js";
 
@@ -39,6 +41,81 @@ function complete(emulator: EventsApiEmulator, run: StructureRun): void {
 
 function post(emulator: EventsApiEmulator, run: StructureRun, body: string, key = run.apiKey) {
   return call(emulator, eventsPath(run.structure_run_id), { method: "POST", key, body });
+}
+
+describe("an events file slower than the producers", () => {
+  it("holds the POST's answer until the file takes the lines, rather than queueing them in memory", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "sre-hostile-"));
+    const fifo = join(dir, "events.fifo");
+    const out = join(dir, "read.ndjson");
+    execFileSync("mkfifo", [fifo]);
+    // A reader that opens the pipe but reads nothing until told: the pipe's 64 KiB fill and the writes stall.
+    const reader = spawn("sh", ["-c", 'exec 3<"$FIFO"; read go; cat <&3 > "$OUT"'], {
+      env: { PATH: process.env.PATH, FIFO: fifo, OUT: out },
+      stdio: ["pipe", "ignore", "ignore"],
+    });
+    const exited = new Promise<number | null>((resolve) => reader.once("exit", resolve));
+    try {
+      const emulator = await startEmulator({ eventsFile: fifo });
+      const run = emulator.createRun();
+      const count = 2_000;
+      const token = `,"token":"${"x".repeat(1_000)}"`;
+      const body = `[${Array.from({ length: count }, (_, i) => envelopeJson("TextChunkEvent", hexId(i + 1), token)).join(",")}]`;
+      let answered = false;
+      const posting = post(emulator, run, body).then((r) => {
+        answered = true;
+        return r;
+      });
+      // Stored at once (readers see it), but not acknowledged while about 2 MiB wait for the file.
+      await within(
+        5_000,
+        waitFor(() => emulator.events(run.structure_run_id).length === count),
+        "storage",
+      );
+      await new Promise((r) => setTimeout(r, 300));
+      expect(answered).toBe(false);
+
+      reader.stdin.end("go\n");
+      expect((await within(10_000, posting, "the POST's answer")).status).toBe(202);
+      await emulator.close();
+      expect(await within(10_000, exited, "the reader's exit")).toBe(0);
+      const lines = readFileSync(out, "utf8").trimEnd().split("\n");
+      expect(lines).toHaveLength(count);
+      expect((JSON.parse(lines[count - 1] as string) as { payload: { id: string } }).payload.id).toBe(hexId(count));
+    } finally {
+      reader.kill("SIGKILL");
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it("close() does not wait past its grace period for a file that never takes the last lines", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "sre-hostile-"));
+    const fifo = join(dir, "events.fifo");
+    execFileSync("mkfifo", [fifo]);
+    const reader = spawn("sh", ["-c", 'exec 3<"$FIFO"; sleep 60'], {
+      env: { PATH: process.env.PATH, FIFO: fifo },
+      stdio: "ignore",
+    });
+    try {
+      const log = captureLogger();
+      const emulator = await startEmulator({ eventsFile: fifo, logger: log.logger });
+      const run = emulator.createRun();
+      const token = `,"token":"${"x".repeat(1_000)}"`;
+      const body = `[${Array.from({ length: 200 }, (_, i) => envelopeJson("TextChunkEvent", hexId(i + 1), token)).join(",")}]`;
+      expect((await post(emulator, run, body)).status).toBe(202);
+      await within(15_000, emulator.close(), "close()");
+      expect(log.entries(50).map((e) => e.msg)).toContain(
+        "the events file took no more lines; the last ones were not written to it",
+      );
+    } finally {
+      reader.kill("SIGKILL");
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+async function waitFor(condition: () => boolean): Promise<void> {
+  while (!condition()) await new Promise((r) => setTimeout(r, 10));
 }
 
 describe("a POST is stored whole or not at all", () => {
