@@ -5,10 +5,10 @@ import { UsageError } from "../errors.js";
 export const USAGE = `Usage: structure-run-events <command> [options]
 
 Commands:
-  run [--port N] [--json] [--web] [--events-file F] [--structure-id ID] -- <command> [args...]
+  run [--port N] [--json] [--web] [--open] [--events-file F] [--structure-id ID] -- <command> [args...]
         Run a command as a structure against a local Events API emulator and show its events live.
         Exits with the structure's exit code.
-  serve [--port N] [--host H] [--events-file F] [--api-key-file F] [-- <command> [args...]]
+  serve [--port N] [--host H] [--open] [--events-file F] [--api-key-file F] [-- <command> [args...]]
         Run the Events API emulator alone. With a command, each run created over HTTP
         (POST /api/structures/{id}/runs) starts it. Master key: --api-key-file, else
         ${ENV.emulatorApiKey}, else a generated one (printed).
@@ -22,6 +22,8 @@ Options:
   --host H          address to bind (default 127.0.0.1; 0.0.0.0 or :: for every address)
   --json            one JSON line per event (EventDetail) on stdout, nothing else
   --web             (run) print a link to the run in the web view, and keep it up after the run until Ctrl-C
+  --open            (run, serve) also open the web view in a browser ($BROWSER, else the system's);
+                    for run, implies --web
   --events-file F   also append every event as NDJSON to F
   --structure-id ID (run) the run's structure id (default: none)
   --api-key-file F  read the API key from file F ("-": standard input); keys never go in argv,
@@ -45,11 +47,22 @@ export type Command =
       json: boolean;
       /** --web: print the run's web view link, keep the emulator up after the run (present only when given). */
       web?: true;
+      /** --open: open the web view in a browser; implies `web` (present only when given). */
+      open?: true;
       eventsFile?: string;
       structureId?: string;
       command: string[];
     }
-  | { name: "serve"; port: number; host: string; eventsFile?: string; apiKeyFile?: string; command: string[] }
+  | {
+      name: "serve";
+      port: number;
+      host: string;
+      /** --open: open the web view in a browser (present only when given). */
+      open?: true;
+      eventsFile?: string;
+      apiKeyFile?: string;
+      command: string[];
+    }
   | {
       name: "tail";
       runId: string;
@@ -78,6 +91,7 @@ export function parseCommand(argv: readonly string[]): Command {
         port: { type: "string" },
         json: { type: "boolean" },
         web: { type: "boolean" },
+        open: { type: "boolean" },
         "events-file": { type: "string" },
         "structure-id": { type: "string" },
       });
@@ -86,7 +100,8 @@ export function parseCommand(argv: readonly string[]): Command {
         name,
         port: port(values.port, 0),
         json: values.json === true,
-        ...(values.web === true ? { web: true as const } : {}),
+        ...(values.web === true || values.open === true ? { web: true as const } : {}),
+        ...(values.open === true ? { open: true as const } : {}),
         command,
         ...optional("eventsFile", values["events-file"]),
         ...optional("structureId", values["structure-id"]),
@@ -96,6 +111,7 @@ export function parseCommand(argv: readonly string[]): Command {
       const { values } = parse(name, own, {
         port: { type: "string" },
         host: { type: "string" },
+        open: { type: "boolean" },
         "events-file": { type: "string" },
         "api-key-file": { type: "string" },
       });
@@ -103,6 +119,7 @@ export function parseCommand(argv: readonly string[]): Command {
         name,
         port: port(values.port, 8080),
         host: typeof values.host === "string" ? values.host : "127.0.0.1",
+        ...(values.open === true ? { open: true as const } : {}),
         command,
         ...optional("eventsFile", values["events-file"]),
         ...optional("apiKeyFile", values["api-key-file"]),

@@ -1,12 +1,14 @@
 import { EventsApiEmulator, startLocalRun } from "../local.js";
 import { LiveView } from "./live-view.js";
-import { nextInterrupt, webViewLine } from "./web-view.js";
+import { nextInterrupt, offerWebView } from "./web-view.js";
 
 export interface RunCommandOptions {
   port: number;
   json: boolean;
   /** Print a link to the run's web view, and keep the emulator up after the run until Ctrl-C. */
   web?: boolean;
+  /** Also open the web view in a browser. */
+  open?: boolean;
   eventsFile?: string;
   structureId?: string;
   command: string[];
@@ -36,11 +38,13 @@ export async function runCommand(options: RunCommandOptions): Promise<number> {
     stderr: (chunk) => view.aside(chunk),
     ...(options.structureId === undefined ? {} : { structureId: options.structureId }),
   });
-  // On stderr: with --json, stdout holds events only.
-  if (options.web === true) process.stderr.write(webViewLine(emulator, local.run.structure_run_id));
   const onSignal = (signal: (typeof FORWARDED_SIGNALS)[number]): void => local.cancel(signal);
   for (const signal of FORWARDED_SIGNALS) process.on(signal, onSignal);
   try {
+    // On stderr: with --json, stdout holds events only.
+    if (options.web === true) {
+      await offerWebView(emulator, process.stderr, { runId: local.run.structure_run_id, open: options.open === true });
+    }
     const result = await local.done;
     view.summary({ output: result.run.output });
     await view.drained();

@@ -2,11 +2,13 @@ import { ENV, type Env, isLoopbackHost, readEnvSetting } from "../config.js";
 import { ConfigError } from "../errors.js";
 import { EventsApiEmulator, type LocalRun, startLocalRun } from "../local.js";
 import { readApiKeyFile } from "./api-key-file.js";
-import { webViewLine } from "./web-view.js";
+import { offerWebView } from "./web-view.js";
 
 export interface ServeCommandOptions {
   port: number;
   host: string;
+  /** Also open the web view in a browser. */
+  open?: boolean;
   eventsFile?: string;
   /** Where the master key is read ("-": stdin); else `GT_EMULATOR_API_KEY`, else a generated key. */
   apiKeyFile?: string;
@@ -82,7 +84,7 @@ export async function serveCommand(options: ServeCommandOptions, env: Env = proc
       `Try: ${ENV.baseUrl}=${emulator.url} ${ENV.apiKey}=<key> npx structure-run-events tail <run-id>\n`,
   );
   let onSignal: ((signal: (typeof STOP_SIGNALS)[number]) => void) | undefined;
-  process.stdout.write(webViewLine(emulator));
+  await offerWebView(emulator, process.stdout, { open: options.open === true });
   await new Promise<void>((resolve) => {
     onSignal = (signal) => {
       stopping ??= signal;
