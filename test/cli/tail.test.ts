@@ -2,67 +2,26 @@
 // wrong: nothing listening, no stream route, a stream closed in the middle of a run, a server gone right after the
 // run. tail follows the run to its end whatever the server does, or says in one sentence why it cannot, and its
 // exit code is the run's end, never 0 for a run that did not succeed.
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
-import type { AddressInfo } from "node:net";
+import { createServer } from "node:http";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { afterEach, describe, expect, it } from "vitest";
-import { type EventDetail, EventDetailSchema } from "../../src/local.js";
+import { describe, expect, it } from "vitest";
+import type { EventDetail } from "../../src/local.js";
 import { within } from "../runtime/emulator-harness.js";
-import { cleanEnv, killChildren, spawnTs } from "../support/child-processes.js";
+import { cleanEnv, spawnTs } from "../support/child-processes.js";
+import { closedPort, detail, frames, listen, page, RUN_ID, serve } from "../support/fake-events-api.js";
 
 const ROOT = fileURLToPath(new URL("../..", import.meta.url));
 const CLI = join(ROOT, "src/cli/main.ts");
-const RUN_ID = "12345678-e125-4c38-b67f-02b82aa443ce";
 const KEY = "tail-test-key-0123456789-secret";
 const STREAM_PATH = `/api/structure-runs/${RUN_ID}/events/stream`;
 const LIST_PATH = `/api/structure-runs/${RUN_ID}/events`;
-
-const servers: Server[] = [];
-
-afterEach(async () => {
-  killChildren();
-  await Promise.all(servers.splice(0).map(closeServer));
-});
-
-function closeServer(server: Server): Promise<void> {
-  return new Promise((resolve) => {
-    server.closeAllConnections();
-    server.close(() => resolve());
-  });
-}
-
-async function listen(server: Server): Promise<string> {
-  servers.push(server);
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", () => resolve()));
-  return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-}
-
-function serve(handler: (req: IncomingMessage, res: ServerResponse, url: URL) => void): Promise<{
-  base: string;
-  server: Server;
-}> {
-  const server = createServer((req, res) => handler(req, res, new URL(req.url ?? "/", "http://127.0.0.1")));
-  return listen(server).then((base) => ({ base, server }));
-}
 
 function tail(base: string, ...args: string[]) {
   return spawnTs(CLI, ["tail", RUN_ID, ...args], {
     env: { ...cleanEnv(), GT_CLOUD_BASE_URL: base, GT_CLOUD_API_KEY: KEY },
     cwd: ROOT,
   }).done;
-}
-
-function detail(n: number, type: string, origin: "USER" | "SYSTEM", payload: Record<string, unknown>): EventDetail {
-  return EventDetailSchema.parse({
-    event_id: `00000000-0000-4000-8000-${String(n).padStart(12, "0")}`,
-    timestamp: 1726096542 + n,
-    type,
-    payload,
-    created_at: `2024-09-11T23:15:${String(40 + n).padStart(2, "0")}.000000Z`,
-    origin,
-    structure_run: RUN_ID,
-  });
 }
 
 /** A run as a server stores it: STARTING, RUNNING, a text chunk, the structure's Finish event, then `end`. */
@@ -96,28 +55,9 @@ function completed(status: "SUCCEEDED" | "FAILED" | "CANCELLED", exitCode: numbe
   };
 }
 
-function frames(events: readonly EventDetail[], from: number, to = events.length): string {
-  return events
-    .slice(from, to)
-    .map((event, i) => `id: ${from + i}\ndata: ${JSON.stringify(event)}\n\n`)
-    .join("");
-}
-
-function page(events: readonly EventDetail[], offset: number): string {
-  const slice = events.slice(offset);
-  return JSON.stringify({
-    events: slice,
-    count: slice.length,
-    limit: 100,
-    offset,
-    next_offset: offset + slice.length,
-    total_count: events.length,
-  });
-}
-
 /** A server streaming the whole of `events` on each connection. */
 async function streaming(events: readonly EventDetail[]): Promise<string> {
-  const { base } = await serve((_req, res, url) => {
+  const base = await serve((_req, res, url) => {
     if (url.pathname === STREAM_PATH) {
       res.writeHead(200, { "content-type": "text/event-stream" });
       res.end(frames(events, Number(url.searchParams.get("offset"))));
@@ -130,10 +70,7 @@ async function streaming(events: readonly EventDetail[]): Promise<string> {
 
 describe("tail follows the run to its end whatever the server does", () => {
   it("nothing listens: one sentence on stderr and exit 1 after the bounded retries, not silence and 0", async () => {
-    const server = createServer();
-    const base = await listen(server);
-    servers.splice(servers.indexOf(server), 1);
-    await closeServer(server);
+    const base = await closedPort();
     const { code, stdout, stderr } = await within(30_000, tail(base), "tail");
     expect(stdout).toBe("");
     expect(stderr).toMatch(
@@ -148,7 +85,7 @@ describe("tail follows the run to its end whatever the server does", () => {
     const events = run(completed("SUCCEEDED", 0));
     let available = 2;
     let emptyPolls = 0;
-    const { base } = await serve((_req, res, url) => {
+    const base = await serve((_req, res, url) => {
       if (url.pathname === STREAM_PATH) {
         res.writeHead(404, { "content-type": "application/json" }).end('{"error":"not found"}');
         return;
@@ -173,7 +110,8 @@ describe("tail follows the run to its end whatever the server does", () => {
   it("a stream closed mid-run and a server gone right after the run: every event, the output seen, its exit code", async () => {
     const events = run(completed("FAILED", 4), text("partial"));
     let connections = 0;
-    const { base, server } = await serve((_req, res, url) => {
+    const server = createServer((_req, res) => {
+      const url = new URL(_req.url ?? "/", "http://127.0.0.1");
       if (url.pathname !== STREAM_PATH) {
         res.writeHead(500).end();
         return;
@@ -192,6 +130,7 @@ describe("tail follows the run to its end whatever the server does", () => {
         server.closeAllConnections();
       });
     });
+    const base = await listen(server);
     const { code, stdout, stderr } = await within(30_000, tail(base), "tail");
     expect(connections).toBe(2);
     for (const status of ["STARTING", "RUNNING", "FAILED"]) expect(stdout).toContain(`● ${status}`);

@@ -1,51 +1,17 @@
 // EventsClient against hostile servers on 127.0.0.1: answers that never end, are huge, deep, trickled, lie about
 // their counts or are not what the route promises; streams that go silent or send a line without end; events
 // that arrive twice. Every case ends with a typed error or the right events, within a bound.
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
-import type { AddressInfo } from "node:net";
+import type { ServerResponse } from "node:http";
 import fc from "fast-check";
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { SseLimitError, SseParser } from "../../src/client/sse-parser.js";
 import { ConfigError } from "../../src/index.js";
-import { type EventDetail, EventDetailSchema, EventsApiError, EventsClient } from "../../src/local.js";
+import { type EventDetail, EventsApiError, EventsClient } from "../../src/local.js";
 import { within } from "../runtime/emulator-harness.js";
+import { detail, RUN_ID, serve } from "../support/fake-events-api.js";
 
-const RUN_ID = "12345678-e125-4c38-b67f-02b82aa443ce";
 const KEY = "test-key-0123456789-very-secret";
 const STREAM_PATH = `/api/structure-runs/${RUN_ID}/events/stream`;
-
-const servers: Server[] = [];
-
-afterEach(async () => {
-  await Promise.all(
-    servers.splice(0).map(
-      (server) =>
-        new Promise<void>((resolve) => {
-          server.closeAllConnections();
-          server.close(() => resolve());
-        }),
-    ),
-  );
-});
-
-async function serve(handler: (req: IncomingMessage, res: ServerResponse, url: URL) => void): Promise<string> {
-  const server = createServer((req, res) => handler(req, res, new URL(req.url ?? "/", "http://127.0.0.1")));
-  servers.push(server);
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", () => resolve()));
-  return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-}
-
-function detail(n: number, type: string, origin: "USER" | "SYSTEM", payload: Record<string, unknown>): EventDetail {
-  return EventDetailSchema.parse({
-    event_id: `00000000-0000-4000-8000-${String(n).padStart(12, "0")}`,
-    timestamp: 1726096542 + n,
-    type,
-    payload,
-    created_at: "2024-09-11T23:15:42.000000Z",
-    origin,
-    structure_run: RUN_ID,
-  });
-}
 
 const COMPLETED = (n: number) =>
   detail(n, "StructureRunCompleted", "SYSTEM", {

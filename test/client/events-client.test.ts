@@ -1,11 +1,9 @@
 // EventsClient against real HTTP servers on 127.0.0.1: the Events API emulator, and small node:http servers
 // that misbehave on purpose (a stream cut mid-run, no stream route, a 401 that echoes the key).
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
-import type { AddressInfo } from "node:net";
-import { afterEach, describe, expect, it } from "vitest";
+import type { ServerResponse } from "node:http";
+import { describe, expect, it } from "vitest";
 import {
   type EventDetail,
-  EventDetailSchema,
   type EventsApiEmulator,
   EventsApiError,
   EventsClient,
@@ -15,8 +13,8 @@ import {
 } from "../../src/local.js";
 import { formatSystemTime } from "../../src/runtime/clock.js";
 import { startEmulator, within } from "../runtime/emulator-harness.js";
+import { detail, page, RUN_ID, serve } from "../support/fake-events-api.js";
 
-const RUN_ID = "12345678-e125-4c38-b67f-02b82aa443ce";
 const KEY = "test-key-0123456789-very-secret";
 
 // ---------------------------------------------------------------------------------------------- helpers
@@ -46,18 +44,6 @@ function recordCompleted(emulator: EventsApiEmulator, run: StructureRun): void {
   });
 }
 
-function detail(n: number, type: string, origin: "USER" | "SYSTEM", payload: Record<string, unknown>): EventDetail {
-  return EventDetailSchema.parse({
-    event_id: `00000000-0000-4000-8000-${String(n).padStart(12, "0")}`,
-    timestamp: 1726096542 + n,
-    type,
-    payload,
-    created_at: new Date(Date.UTC(2024, 8, 11, 23, 15, n)).toISOString(),
-    origin,
-    structure_run: RUN_ID,
-  });
-}
-
 /** A whole run as a server would store it: Starting, Running, `users` USER events, Completed. */
 function runEvents(users: number): EventDetail[] {
   const events = [
@@ -82,18 +68,6 @@ function frame(offset: number, event: EventDetail): string {
   return `id: ${offset}\ndata: ${JSON.stringify(event)}\n\n`;
 }
 
-function page(all: readonly EventDetail[], offset: number, limit: number, available: number = all.length): string {
-  const events = all.slice(offset, Math.min(offset + limit, available));
-  return JSON.stringify({
-    events,
-    count: events.length,
-    limit,
-    offset,
-    next_offset: offset + events.length,
-    total_count: available,
-  });
-}
-
 function openSse(res: ServerResponse): void {
   res.writeHead(200, { "content-type": "text/event-stream", "cache-control": "no-cache" });
   res.flushHeaders();
@@ -101,34 +75,6 @@ function openSse(res: ServerResponse): void {
 
 function writeAndWait(res: ServerResponse, text: string): Promise<void> {
   return new Promise((resolve, reject) => res.write(text, (err) => (err ? reject(err) : resolve())));
-}
-
-const servers: Server[] = [];
-
-afterEach(async () => {
-  await Promise.all(
-    servers.splice(0).map(
-      (server) =>
-        new Promise<void>((resolve) => {
-          server.closeAllConnections();
-          server.close(() => resolve());
-        }),
-    ),
-  );
-});
-
-/** Starts a node:http server on 127.0.0.1; returns its base URL. Closed after the test. */
-async function serve(handler: (req: IncomingMessage, res: ServerResponse, url: URL) => void): Promise<string> {
-  const server = createServer((req, res) => handler(req, res, new URL(req.url ?? "/", "http://127.0.0.1")));
-  servers.push(server);
-  await new Promise<void>((resolve, reject) => {
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      server.off("error", reject);
-      resolve();
-    });
-  });
-  return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
 }
 
 const STREAM_PATH = `/api/structure-runs/${RUN_ID}/events/stream`;

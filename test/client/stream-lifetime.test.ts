@@ -3,68 +3,27 @@
 // and a server that never answers must end the loop with an EventsApiError, never with a silent exit. Real child
 // processes against real servers on 127.0.0.1.
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
-import type { AddressInfo } from "node:net";
+import { createServer } from "node:http";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterEach, describe, expect, it } from "vitest";
-import { type EventDetail, EventDetailSchema, EventsApiError, EventsClient } from "../../src/local.js";
+import { EventsApiError, EventsClient } from "../../src/local.js";
 import { within } from "../runtime/emulator-harness.js";
 import { cleanEnv, killChildren, spawnTs } from "../support/child-processes.js";
+import { closedPort, detail, frames, listen, page, RUN_ID, serve } from "../support/fake-events-api.js";
 
 const ROOT = fileURLToPath(new URL("../..", import.meta.url));
-const RUN_ID = "12345678-e125-4c38-b67f-02b82aa443ce";
 const KEY = "test-key-0123456789-very-secret";
 const STREAM_PATH = `/api/structure-runs/${RUN_ID}/events/stream`;
 const LIST_PATH = `/api/structure-runs/${RUN_ID}/events`;
 
-const servers: Server[] = [];
 const dirs: string[] = [];
 
 afterEach(async () => {
   killChildren();
   for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
-  await Promise.all(servers.splice(0).map(closeServer));
 });
-
-function closeServer(server: Server): Promise<void> {
-  return new Promise((resolve) => {
-    server.closeAllConnections();
-    server.close(() => resolve());
-  });
-}
-
-async function listen(server: Server): Promise<string> {
-  servers.push(server);
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", () => resolve()));
-  return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-}
-
-function serve(handler: (req: IncomingMessage, res: ServerResponse, url: URL) => void): Promise<string> {
-  return listen(createServer((req, res) => handler(req, res, new URL(req.url ?? "/", "http://127.0.0.1"))));
-}
-
-/** A port on 127.0.0.1 where nothing listens: a connection is refused at once. */
-async function closedPort(): Promise<string> {
-  const server = createServer();
-  const base = await listen(server);
-  servers.splice(servers.indexOf(server), 1);
-  await closeServer(server);
-  return base;
-}
-
-function detail(n: number, type: string, origin: "USER" | "SYSTEM", payload: Record<string, unknown>): EventDetail {
-  return EventDetailSchema.parse({
-    event_id: `00000000-0000-4000-8000-${String(n).padStart(12, "0")}`,
-    timestamp: 1726096542 + n,
-    type,
-    payload,
-    created_at: "2024-09-11T23:15:42.000000Z",
-    origin,
-    structure_run: RUN_ID,
-  });
-}
 
 /** STARTING, RUNNING, two USER events, SUCCEEDED. */
 const RUN = [
@@ -80,25 +39,6 @@ const RUN = [
   }),
 ];
 const TYPES = RUN.map((e) => e.type);
-
-function frames(events: readonly EventDetail[], from: number, to = events.length): string {
-  return events
-    .slice(from, to)
-    .map((event, i) => `id: ${from + i}\ndata: ${JSON.stringify(event)}\n\n`)
-    .join("");
-}
-
-function page(events: readonly EventDetail[], offset: number): string {
-  const slice = events.slice(offset);
-  return JSON.stringify({
-    events: slice,
-    count: slice.length,
-    limit: 100,
-    offset,
-    next_offset: offset + slice.length,
-    total_count: events.length,
-  });
-}
 
 /**
  * An ESM script with a top-level `for await` over `streamEvents`, as a user writes it: prints each event's type,
