@@ -13,6 +13,7 @@ import { bearerKey, digestsEqual, keyDigest } from "./api-keys.js";
 import type { BodyBudget } from "./body-budget.js";
 import { EVENTS_PAGE_DEFAULT_LIMIT, EVENTS_PAGE_MAX_LIMIT, MAX_JSON_DEPTH } from "./events-api-emulator-options.js";
 import { exceedsJsonDepth } from "./json-depth.js";
+import { sendPaced } from "./paced-response.js";
 import { intParam } from "./query-params.js";
 import { readBody } from "./request-body.js";
 import type { RunStore } from "./run-store.js";
@@ -121,7 +122,7 @@ export class EventsApiRouter {
       handle: async (r) => {
         const runId = this.#authorizeRun(r.req, r.id);
         if (r.method === "POST") await this.#postEvents(r.req, r.res, runId);
-        else this.#listEvents(r.res, runId, r.query);
+        else await this.#listEvents(r.res, runId, r.query);
       },
     },
     {
@@ -136,7 +137,7 @@ export class EventsApiRouter {
         if (this.#authenticate(r.req).kind !== "master") {
           throw new ApiError(403, "forbidden", "listing runs needs the emulator's master key, not a run key");
         }
-        sendRunsPage(r.req, r.res, this.#ctx.store, r.query);
+        return sendRunsPage(r.req, r.res, this.#ctx.store, r.query, this.#ctx.streamStallTimeoutMs);
       },
     },
     {
@@ -221,16 +222,23 @@ export class EventsApiRouter {
     res.end();
   }
 
-  #listEvents(res: ServerResponse, runId: string, query: URLSearchParams): void {
+  #listEvents(res: ServerResponse, runId: string, query: URLSearchParams): Promise<void> {
     const offset = intParam(query, "offset", 0);
     const limit = Math.min(intParam(query, "limit", EVENTS_PAGE_DEFAULT_LIMIT), EVENTS_PAGE_MAX_LIMIT);
     const { store } = this.#ctx;
     const events = store.eventsFrom(runId, offset, limit);
-    // Each event was serialised once when stored; a page is their JSON joined.
-    const json =
-      `{"events":[${events.map((e) => e.json).join(",")}],"count":${events.length},"limit":${limit},` +
-      `"offset":${offset},"next_offset":${offset + events.length},"total_count":${store.eventCount(runId)}}`;
-    sendRawJson(res, 200, json);
+    const tail =
+      `],"count":${events.length},"limit":${limit},"offset":${offset},"next_offset":${offset + events.length},` +
+      `"total_count":${store.eventCount(runId)}}`;
+    // Each event was serialised once when stored; a page is those strings, written as the reader takes them.
+    let length = Buffer.byteLength('{"events":[') + Buffer.byteLength(tail) + Math.max(0, events.length - 1);
+    for (const event of events) length += Buffer.byteLength(event.json);
+    return sendPaced(
+      res,
+      { "content-type": "application/json; charset=utf-8", "content-length": length },
+      eventsPageParts(events, tail),
+      this.#ctx.streamStallTimeoutMs,
+    );
   }
 
   #stream(r: RouteRequest, runId: string): void {
@@ -347,6 +355,12 @@ function streamOffset(req: IncomingMessage, query: URLSearchParams): number {
   const lastId = req.headers["last-event-id"];
   if (typeof lastId === "string" && /^\d{1,15}$/.test(lastId)) return Number(lastId) + 1;
   return 0;
+}
+
+function* eventsPageParts(events: readonly { json: string }[], tail: string): Generator<string> {
+  yield '{"events":[';
+  for (let i = 0; i < events.length; i++) yield i === 0 ? (events[i] as { json: string }).json : `,${events[i]?.json}`;
+  yield tail;
 }
 
 function sendJson(res: ServerResponse, status: number, body: unknown): void {

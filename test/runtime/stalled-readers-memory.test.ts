@@ -18,8 +18,14 @@ const PAD = 2000;
 
 afterEach(() => killChildren());
 
-/** Posts ~40 MB to an emulator in a child process with `readers` stalled streams open; its peak RSS. */
-async function peakRss(readers: number): Promise<{ peak: number; posted: number }> {
+/**
+ * Posts ~40 MB to an emulator in a child process with `readers` stalled readers: event streams opened before
+ * the posts, or requests for the largest page of events sent after them. The emulator process's peak RSS.
+ */
+async function peakRss(
+  readers: number,
+  route: "stream" | "page" = "stream",
+): Promise<{ peak: number; posted: number }> {
   const child = spawnTs(SCRIPT, [], { env: cleanEnv(), cwd: join(SCRIPT, "../../..") });
   const ready = await within(
     20_000,
@@ -35,11 +41,9 @@ async function peakRss(readers: number): Promise<{ peak: number; posted: number 
   );
   const [url, masterKey, runId, runKey] = ready as [string, string, string, string];
   const sockets: Socket[] = [];
-  for (let i = 0; i < readers; i++) {
+  const stall = async (path: string): Promise<void> => {
     const socket = await openSocket(url);
-    socket.write(
-      `GET /api/structure-runs/${runId}/events/stream HTTP/1.1\r\nHost: localhost\r\nAuthorization: Bearer ${masterKey}\r\n\r\n`,
-    );
+    socket.write(`GET ${path} HTTP/1.1\r\nHost: localhost\r\nAuthorization: Bearer ${masterKey}\r\n\r\n`);
     socket.on("error", () => undefined);
     // The stream must really be open (a refused reader would make the measurement vacuous); then it stops reading.
     const head = await within(
@@ -50,7 +54,8 @@ async function peakRss(readers: number): Promise<{ peak: number; posted: number 
     expect(head).toMatch(/^HTTP\/1\.1 200 /);
     socket.pause();
     sockets.push(socket);
-  }
+  };
+  if (route === "stream") for (let i = 0; i < readers; i++) await stall(`/api/structure-runs/${runId}/events/stream`);
   const body = `[${Array.from(
     { length: EVENTS_PER_BATCH },
     (_, i) =>
@@ -65,6 +70,7 @@ async function peakRss(readers: number): Promise<{ peak: number; posted: number 
     expect(res.status).toBe(202);
     await res.arrayBuffer();
   }
+  if (route === "page") for (let i = 0; i < readers; i++) await stall(`/api/structure-runs/${runId}/events?limit=1000`);
   const report = new Promise<number>((resolve) => {
     let seen = "";
     child.child.stdout?.on("data", (c: Buffer) => {
@@ -91,5 +97,20 @@ describe("event streams respect backpressure", () => {
       `posted ${mib(stalled.posted)}; peak RSS without readers ${mib(alone.peak)}, with 5 stalled ${mib(stalled.peak)}`,
     );
     expect(excess).toBeLessThan(stalled.posted);
+  }, 120_000);
+});
+
+describe("pages of events respect backpressure", () => {
+  // Written at once, each page cost its size twice (the joined string and its buffer): 40 pages of ~2 MiB added
+  // ~40 MiB. Written at the reader's pace they add ~2-6 MiB; a quarter of the posted volume splits the two.
+  it("forty readers of the largest page that never read add under a quarter of the posted volume to the peak RSS", async () => {
+    const alone = await peakRss(0);
+    const stalled = await peakRss(40, "page");
+    const excess = stalled.peak - alone.peak;
+    const mib = (n: number) => `${(n / 2 ** 20).toFixed(1)} MiB`;
+    console.log(
+      `posted ${mib(stalled.posted)}; peak RSS without readers ${mib(alone.peak)}, with 40 stalled pages ${mib(stalled.peak)}`,
+    );
+    expect(excess).toBeLessThan(stalled.posted / 4);
   }, 120_000);
 });

@@ -1,0 +1,45 @@
+import type { ServerResponse } from "node:http";
+import { boundDelay } from "../delays.js";
+
+/**
+ * Writes a response body made of `parts` at the reader's pace: the next part is written only while the socket
+ * takes writes, else after `drain`. A page of stored events is the stored JSON strings themselves (no copy), so a
+ * reader that stops reading holds its socket's buffers and one part, not a copy of the page (10 readers stalled
+ * on a page of 40 events of 1 MB each took the emulator from 211 MiB to 1.3 GiB when it was written at once).
+ * A reader that takes nothing for `stallTimeoutMs` is dropped, as an event stream's is; it can ask again.
+ * Resolves when the body is written or the reader gone; never rejects.
+ */
+export async function sendPaced(
+  res: ServerResponse,
+  head: Record<string, string | number>,
+  parts: Iterable<string>,
+  stallTimeoutMs: number,
+): Promise<void> {
+  res.writeHead(200, head);
+  for (const part of parts) {
+    if (res.destroyed) return;
+    if (!res.write(part) && !(await drained(res, stallTimeoutMs))) {
+      res.destroy();
+      return;
+    }
+  }
+  res.end();
+}
+
+/** True once `res` drains; false when it closes first or takes nothing for `timeoutMs`. */
+function drained(res: ServerResponse, timeoutMs: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const done = (ok: boolean): void => {
+      clearTimeout(timer);
+      res.off("drain", onDrain);
+      res.off("close", onClose);
+      resolve(ok);
+    };
+    const onDrain = (): void => done(true);
+    const onClose = (): void => done(false);
+    const timer = setTimeout(() => done(false), boundDelay(timeoutMs));
+    timer.unref();
+    res.on("drain", onDrain);
+    res.on("close", onClose);
+  });
+}
