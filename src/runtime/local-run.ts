@@ -1,6 +1,7 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { constants } from "node:os";
-import { ENV } from "../config.js";
+import { delaySetting, ENV } from "../config.js";
+import { ConfigError } from "../errors.js";
 import { formatSystemTime } from "./clock.js";
 import type { EventsApiEmulator } from "./events-api-emulator.js";
 import { ProcessGroup } from "./process-group.js";
@@ -83,11 +84,12 @@ export interface LocalRun {
  */
 export function startLocalRun(options: LocalRunOptions): LocalRun {
   const { emulator } = options;
+  // Checked before anything is created: a bad setting leaves no run behind.
+  const killAfterMs = killAfterSetting(options.killAfterMs);
   // The command line is not the run's input: a run made here has no args, whatever the command's own are.
   const run = options.run ?? emulator.createRun({ structureId: options.structureId });
   const runId = run.structure_run_id;
   const args = [...(options.args ?? []), ...run.args];
-  const killAfterMs = options.killAfterMs ?? LOCAL_RUN_DEFAULTS.killAfterMs;
   emulator.recordSystemEvent(runId, "StructureRunStarting", { status: "STARTING" });
   const startedAt = formatSystemTime();
   const env = childEnv(options.env ?? process.env, run, emulator.url);
@@ -246,3 +248,14 @@ function stdio(output: Output | undefined): number | "ignore" | "pipe" {
 }
 
 const REASONS = { SUCCEEDED: "Completed", FAILED: "Failed", CANCELLED: "Cancelled" } as const;
+
+/** `killAfterMs`, validated like every delay setting (see src/delays.ts): a timer past 2^31-1 ms fires at once. */
+function killAfterSetting(value: unknown): number {
+  if (value === undefined) return LOCAL_RUN_DEFAULTS.killAfterMs;
+  const parsed = delaySetting(0).safeParse(value);
+  if (parsed.success) return parsed.data;
+  throw new ConfigError(
+    "killAfterMs",
+    `option killAfterMs is invalid: ${parsed.error.issues[0]?.message ?? "not a delay"}`,
+  );
+}

@@ -4,6 +4,7 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import fc from "fast-check";
 import { afterEach, describe, expect, it } from "vitest";
+import { ConfigError } from "../../src/index.js";
 import { EventsApiEmulator, StructureRunResourceSchema, startLocalRun } from "../../src/local.js";
 import { cleanEnv, killChildren, spawnTs } from "../support/child-processes.js";
 import { groupGone } from "../support/process-groups.js";
@@ -179,6 +180,44 @@ describe("startLocalRun: a command that cannot be spawned ends the run as ERROR,
       ),
       { numRuns: 25 },
     );
+  });
+});
+
+describe("startLocalRun: killAfterMs is a delay setting", () => {
+  // 3e9 overflowed Node's timer: the group was SIGKILLed 1 ms after the first cancel, its grace period lost.
+  it("a value no timer can wait (too large, negative, fractional, NaN, not a number) is a ConfigError, and no run is made", async () => {
+    const e = await started();
+    const bad = fc.oneof(
+      fc.integer({ min: 24 * 60 * 60 * 1000 + 1, max: Number.MAX_SAFE_INTEGER }),
+      fc.integer({ max: -1 }),
+      fc.double({ noInteger: true }),
+      fc.constantFrom(Number.NaN, Number.POSITIVE_INFINITY, 3_000_000_000),
+      fc.string(),
+      fc.constant(null),
+    );
+    fc.assert(
+      fc.property(bad, (killAfterMs) => {
+        let thrown: unknown;
+        try {
+          startLocalRun({
+            emulator: e,
+            command: "true",
+            stdout: "ignore",
+            stderr: "ignore",
+            killAfterMs: killAfterMs as number,
+          });
+        } catch (error) {
+          thrown = error;
+        }
+        expect(thrown).toBeInstanceOf(ConfigError);
+        expect(thrown).toMatchObject({ code: "ERR_CONFIG", variable: "killAfterMs" });
+        expect((thrown as Error).message).toMatch(/^option killAfterMs is invalid: /);
+      }),
+    );
+    const page = (await (
+      await fetch(`${e.url}/api/structure-runs`, { headers: { authorization: `Bearer ${e.apiKey}` } })
+    ).json()) as { total_count: number };
+    expect(page.total_count).toBe(0);
   });
 });
 
