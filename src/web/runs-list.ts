@@ -3,7 +3,8 @@ import { h, replace, setText } from "./dom.js";
 import { artifactPreview, between, dateTime, duration } from "./format.js";
 import { sessionEnded } from "./run-view.js";
 import { statusBadge } from "./status-badge.js";
-import { type RunResource, TERMINAL_STATUSES } from "./wire.js";
+import { isTerminalStatus } from "./terminal-event.js";
+import type { RunResource } from "./wire.js";
 
 const POLL_MS = 1000;
 const POLL_MAX_MS = 10_000;
@@ -160,7 +161,7 @@ export class RunsList {
   /** Durations of runs still going grow every second without a new answer from the emulator. */
   #tick(dom: RowDom): void {
     const run = dom.run;
-    const ms = between(run.created_at, TERMINAL_STATUSES.has(run.status) ? run.completed_at : null);
+    const ms = between(run.created_at, isTerminalStatus(run.status) ? run.completed_at : null);
     setText(dom.duration, ms === undefined ? "—" : duration(ms));
   }
 }

@@ -25,8 +25,6 @@ export interface RunResource {
   readonly status_detail: JsonRecord | null;
 }
 
-export const TERMINAL_STATUSES: ReadonlySet<string> = new Set(["SUCCEEDED", "FAILED", "CANCELLED", "ERROR"]);
-
 export function isRecord(value: unknown): value is JsonRecord {
   return typeof value === "object" && value !== null && !Array.isArray(value);
 }

@@ -24,7 +24,11 @@ describe("RunStore.appendUserEvents", () => {
 
     // The retry, now serialisable, stores each event once, in order, and every reader sees them.
     store.appendUserEvents(run.structure_run_id, [envelope("a"), envelope("b"), envelope("c")]);
-    expect(store.events(run.structure_run_id).map((e) => (e.payload as { id: string }).id)).toEqual(["a", "b", "c"]);
+    expect(store.events(run.structure_run_id).map((e) => (e.payload as unknown as { id: string }).id)).toEqual([
+      "a",
+      "b",
+      "c",
+    ]);
     expect(stored).toEqual(["E", "E", "E"]);
     expect(seen).toHaveLength(3);
   });
@@ -42,6 +46,6 @@ describe("RunStore.appendUserEvents", () => {
       },
     } as unknown as UserEventEnvelope;
     expect(() => store.appendUserEvents(run.structure_run_id, [finish, envelope("x", { n: 1n })])).toThrow();
-    expect(store.resource(run.structure_run_id).output).toBeNull();
+    expect(store.resource(run.structure_run_id)?.output).toBeNull();
   });
 });
