@@ -8,7 +8,8 @@ const SDK = "OpenAI Chat Completions";
 /**
  * Chat Completions chunks → events, as Griptape's OpenAiChatPromptDriver maps them: `choices[0].delta.content` is
  * text at index 0; a `delta.tool_calls[]` entry with an id and a function name is a call's header at the call's own
- * `index`, one with only arguments a later delta; usage comes from the chunk that has it
+ * `index` (with the arguments the same chunk carries, `""` as OpenAI sends them), one with only arguments a later
+ * delta; usage comes from the chunk that has it
  * (`stream_options.include_usage`). The step finishes when the stream ends.
  */
 export class ChatCompletionStream {
@@ -59,8 +60,13 @@ export class ChatCompletionStream {
       const name = isObject(fn) && typeof fn.name === "string" ? fn.name : undefined;
       const args = isObject(fn) && typeof fn.arguments === "string" ? fn.arguments : undefined;
       const key = `call ${index}`;
-      if (typeof call.id === "string" && name !== undefined) this.#steps.toolCallStart(key, call.id, name, index);
-      if (args !== undefined && args !== "") this.#steps.toolCallDelta(key, args, index);
+      // One event per chunk, as OpenAiChatPromptDriver publishes it: the header chunk carries its arguments too
+      // ("" as OpenAI sends it, or the first of them); a later chunk with no arguments is left out.
+      if (typeof call.id === "string" && name !== undefined) {
+        this.#steps.toolCallStart(key, call.id, name, index, args ?? null);
+      } else if (args !== undefined && args !== "") {
+        this.#steps.toolCallDelta(key, args, index);
+      }
     }
   }
 

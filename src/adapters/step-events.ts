@@ -119,14 +119,15 @@ export class StepEvents {
    * A tool call's first delta: who is called (Python's header `ActionCallDeltaMessageContent`). A call already
    * known by its deltas (they came first) keeps its index and arguments.
    */
-  toolCallStart(key: string, tag: string, toolName: string, index: number): void {
+  toolCallStart(key: string, tag: string, toolName: string, index: number, partialInput: string | null = null): void {
     const known = this.#calls.get(key);
     const call = known ?? { tag, toolName, index, arguments: "", input: undefined };
     call.tag = tag;
     call.toolName = toolName;
+    if (partialInput !== null) call.arguments += partialInput;
     if (known === undefined) this.#calls.set(key, call);
     const { name, path } = splitToolName(toolName);
-    this.#publish({ type: "ActionChunkEvent", index: call.index, partial_input: null, tag, name, path });
+    this.#publish({ type: "ActionChunkEvent", index: call.index, partial_input: partialInput, tag, name, path });
   }
 
   /**

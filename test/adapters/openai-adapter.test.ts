@@ -110,10 +110,11 @@ describe("publishOpenAIStream: Chat Completions", () => {
           ["user", "What is 2+3?"],
         ],
       ],
-      ["ActionChunkEvent", 0, "call_1", "Calculator", "add", null],
+      // The header chunk's arguments ("" as OpenAI sends them) ride on its event, as OpenAiChatPromptDriver's do.
+      ["ActionChunkEvent", 0, "call_1", "Calculator", "add", ""],
       ["ActionChunkEvent", 0, null, null, null, '{"a": 2'],
       ["ActionChunkEvent", 0, null, null, null, ', "b": 3}'],
-      ["ActionChunkEvent", 1, "call_2", "Clock", null, null],
+      ["ActionChunkEvent", 1, "call_2", "Clock", null, ""],
       ["ActionChunkEvent", 1, null, null, null, "{}"],
       ["FinishPromptEvent", "gpt-4.1", "", 12, 30],
       ["StartActionsSubtaskEvent", null, [ADD, CLOCK], null],
@@ -164,6 +165,33 @@ describe("publishOpenAIStream: Chat Completions", () => {
     expect(error).toBeInstanceOf(ModelStreamError);
     expect((error as ModelStreamError).reason).toBe("unknown_tool_call");
     expect(recorder.events).toHaveLength(before);
+  });
+
+  it("a header chunk that already carries arguments is one event, as Python publishes it, and the input is whole", async () => {
+    const header = {
+      index: 0,
+      id: "call_9",
+      type: "function",
+      function: { name: "Calculator_add", arguments: '{"a":2' },
+    };
+    const body =
+      chatDeltaSse({ role: "assistant", tool_calls: [header] }) +
+      chatDeltaSse({ tool_calls: [{ index: 0, function: { arguments: "" } }] }) +
+      chatDeltaSse({ tool_calls: [{ index: 0, function: { arguments: ',"b":3}' } }] }) +
+      chatDeltaSse({}, "tool_calls") +
+      "data: [DONE]\n\n";
+    const { client } = replayClient(body);
+    const recorder = new Recorder();
+    const step = await publishOpenAIStream(
+      await client.chat.completions.create({ model: "gpt-4.1", messages: [USER], stream: true }),
+      recorder.publishEvent,
+    );
+    expect(recorder.events.map(brief).filter((e) => e[0] === "ActionChunkEvent")).toEqual([
+      ["ActionChunkEvent", 0, "call_9", "Calculator", "add", '{"a":2'],
+      ["ActionChunkEvent", 0, null, null, null, ',"b":3}'],
+    ]);
+    expect(step.toolCalls).toMatchObject([{ id: "call_9", name: "Calculator_add", input: { a: 2, b: 3 } }]);
+    expectAllPythonShaped(recorder.events);
   });
 
   it("takes the model from the stream when none is given, and null counts without include_usage", async () => {
