@@ -1,13 +1,13 @@
 import * as z from "zod";
 import { InvalidArtifactError, InvalidEventError } from "../errors.js";
-import { EVENT_ID_PATTERN, newEventId } from "./ids.js";
+import { newEventId } from "./ids.js";
 import { assertJsonValue } from "./json-check.js";
-import { JsonObjectSchema, JsonValueSchema } from "./json-value.js";
+import { EventIdSchema, JsonObjectSchema, JsonValueSchema } from "./json-value.js";
 
 // Artifacts as the Griptape Python framework writes them (see docs/wire-format.md). Strict: the framework's
 // reader builds each artifact with its class's constructor, which raises TypeError on a key it does not know.
 
-const artifactId = z.string().regex(EVENT_ID_PATTERN, "expected 32 lower-case hex characters (a uuid4 without dashes)");
+const artifactId = EventIdSchema;
 
 /** Where an artifact's content came from: the framework's `Reference`, strict like the artifact holding it. */
 export const ReferenceSchema = z.strictObject({

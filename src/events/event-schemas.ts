@@ -1,7 +1,7 @@
 import * as z from "zod";
 import { ArtifactSchema } from "./artifacts.js";
-import { EVENT_ID_PATTERN, newEventId, nowSeconds } from "./ids.js";
-import { JsonObjectSchema, JsonValueSchema } from "./json-value.js";
+import { newEventId, nowSeconds } from "./ids.js";
+import { EventIdSchema, JsonObjectSchema, JsonValueSchema } from "./json-value.js";
 import { PromptStackSchema, TokenCountSchema } from "./prompt-stack.js";
 
 // One schema per event class of the Griptape Python framework v1.12.0 (see docs/wire-format.md): the single
@@ -12,10 +12,7 @@ import { PromptStackSchema, TokenCountSchema } from "./prompt-stack.js";
 // the class's constructor with every key, which raises TypeError on a key it does not know; own data goes in `meta`.
 
 const baseShape = {
-  id: z
-    .string()
-    .regex(EVENT_ID_PATTERN, "expected 32 lower-case hex characters (a uuid4 without dashes)")
-    .default(() => newEventId()),
+  id: EventIdSchema.default(() => newEventId()),
   timestamp: z
     .number()
     .nonnegative()

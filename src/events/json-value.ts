@@ -1,5 +1,7 @@
 import * as z from "zod";
+import { quoteValue } from "../describe-value.js";
 import type { InvalidEventReason } from "../errors.js";
+import { EVENT_ID_PATTERN } from "./ids.js";
 
 /** A value JSON carries exactly: what `meta`, artifact values and tool inputs hold. */
 export type JsonValue = string | number | boolean | null | JsonValue[] | JsonObject;
@@ -147,6 +149,16 @@ export const JsonValueSchema = jsonSchema<JsonValue, JsonValueInput>(copyJsonVal
 export const JsonObjectSchema = jsonSchema<JsonObject, JsonObjectInput>(copyJsonObject);
 
 /** A short description of a value's kind for error messages; never its content. */
+/** A value as an error message shows it: primitives quoted and cut (`"abc"`, `-1`), anything else by its kind. */
+export function shownValue(value: unknown): string {
+  return value !== null && typeof value === "object" ? describeValue(value) : quoteValue(value, 40);
+}
+
+/** An event or artifact id: a uuid4 as 32 lower-case hex characters, as the Python framework writes them. */
+export const EventIdSchema = z.string().regex(EVENT_ID_PATTERN, {
+  error: (issue) => `must be 32 lower-case hex characters (a uuid4 without dashes), got ${shownValue(issue.input)}`,
+});
+
 export function describeValue(value: unknown): string {
   if (value === null) return "null";
   if (Array.isArray(value)) return "an array";

@@ -1,14 +1,38 @@
 import type * as z from "zod";
 import { type FieldIssue, InvalidEventError, type InvalidEventReason } from "../errors.js";
+import { shownValue } from "./json-value.js";
 import { quoted } from "./printable.js";
 
-/** Says "required" and "may not be null" where zod would say "expected string, received undefined". */
+/**
+ * Plain words where zod would say "Invalid input: expected string, received undefined" or "Too small: expected
+ * number to be >=0": "is required", "may not be null", "must be a string, got 5", "must be at least 0, got -1".
+ */
 const errorMap: z.core.$ZodErrorMap = (issue) => {
-  if (issue.code !== "invalid_type") return undefined;
-  if (issue.input === undefined) return `is required (expected ${issue.expected})`;
-  if (issue.input === null) return `may not be null (expected ${issue.expected})`;
-  return undefined;
+  switch (issue.code) {
+    case "invalid_type":
+      if (issue.input === undefined) return `is required (expected ${issue.expected})`;
+      if (issue.input === null) return `may not be null (expected ${issue.expected})`;
+      return `must be ${article(issue.expected)}, got ${shownValue(issue.input)}`;
+    case "too_small":
+    case "too_big": {
+      const bound = issue.code === "too_small" ? issue.minimum : issue.maximum;
+      const limit = issue.code === "too_small" ? "at least" : "at most";
+      const strict = issue.code === "too_small" ? "more than" : "less than";
+      const words = issue.inclusive === false ? strict : limit;
+      if (issue.origin === "number" || issue.origin === "int" || issue.origin === "bigint") {
+        return `must be ${words} ${String(bound)}, got ${shownValue(issue.input)}`;
+      }
+      const unit = issue.origin === "string" ? "characters" : "items";
+      return `must have ${words} ${String(bound)} ${unit}`;
+    }
+    default:
+      return undefined;
+  }
 };
+
+function article(expected: string): string {
+  return /^[aeiou]/.test(expected) ? `an ${expected}` : `a ${expected}`;
+}
 
 /**
  * `schema.safeParse` with this library's error messages, and each issue's input kept (it costs nothing unless the

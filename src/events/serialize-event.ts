@@ -3,7 +3,7 @@ import { isKnownEventType, KNOWN_EVENT_SCHEMAS, type KnownEventType } from "./ev
 import { FAST_EVENT_WRITERS } from "./fast-event-writers.js";
 import { EVENT_ID_PATTERN, newEventId, nowSeconds } from "./ids.js";
 import { assertJsonValue } from "./json-check.js";
-import { copyJsonObject, describeValue } from "./json-value.js";
+import { copyJsonObject, describeValue, shownValue } from "./json-value.js";
 import { printable } from "./printable.js";
 import { formatPath, invalidEventError, isNonFiniteNumber, safeParse } from "./schema-error.js";
 import { SerializedEvent } from "./serialized-event.js";
@@ -147,7 +147,7 @@ function checked<T>(
   if (ok(value)) return value;
   throw new InvalidEventError(
     isNonFiniteNumber(value) ? "non_finite_number" : "schema",
-    `invalid ${printable(type)}: \`${key}\` must be ${expected}, got ${describeValue(value)}`,
+    `invalid ${printable(type)}: \`${key}\` must be ${expected}, got ${shownValue(value)}`,
     [{ path: [key], message: `expected ${expected}` }],
   );
 }

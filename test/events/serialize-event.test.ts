@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { serializeEvent } from "../../src/events/serialize-event.js";
+import { EventBus, InvalidEventError } from "../../src/index.js";
 
 // The chunk events are written by hand on the hot path; whatever path an event takes, its JSON must be byte for
 // byte what JSON.stringify writes for the completed event in the Python key order.
@@ -95,5 +96,39 @@ describe("serializeEvent writes exactly what JSON.stringify would", () => {
     expect(() => serializeEvent({ type: "TextChunkEvent", token: 5 })).toThrow(
       expect.objectContaining({ reason: "schema", issues: [expect.objectContaining({ path: ["token"] })] }),
     );
+  });
+});
+
+describe("a refused event's message says what was wrong in plain words, with the value", () => {
+  const cases: [string, Record<string, unknown>, string][] = [
+    ["a wrong type", { type: "TextChunkEvent", token: 5, index: 0 }, "`token` must be a string, got 5"],
+    [
+      "an object for a string",
+      { type: "TextChunkEvent", token: { a: 1 }, index: 0 },
+      "`token` must be a string, got an object",
+    ],
+    ["a negative index", { type: "TextChunkEvent", token: "x", index: -1 }, "`index` must be at least 0, got -1"],
+    [
+      "a negative token count",
+      { type: "FinishPromptEvent", model: "m", result: "r", input_token_count: -2 },
+      "`input_token_count` must be at least 0, got -2",
+    ],
+    [
+      "an id that is not a uuid4's hex",
+      { type: "TextChunkEvent", token: "x", index: 0, id: "abc" },
+      '`id` must be 32 lower-case hex characters (a uuid4 without dashes), got "abc"',
+    ],
+    ["a missing field", { type: "TextChunkEvent", index: 0 }, "`token` is required (expected string)"],
+  ];
+  it.each(cases)("%s", (_name, event, words) => {
+    let message = "";
+    try {
+      new EventBus().publishEvent(event as never);
+    } catch (error) {
+      expect(error).toBeInstanceOf(InvalidEventError);
+      message = (error as Error).message;
+    }
+    expect(message).toContain(words);
+    expect(message).not.toMatch(/Invalid input|Too small|received /);
   });
 });
