@@ -10,9 +10,9 @@ import {
   ListenerError,
   MemoryEventListenerDriver,
   type SerializedEvent,
-  StructureRunEventsError,
   toArtifact,
 } from "../../src/index.js";
+import { refused } from "../support/refused.js";
 
 const HEX32 = /^[0-9a-f]{32}$/;
 
@@ -21,20 +21,6 @@ function setup(options: ConstructorParameters<typeof EventBus>[0] = {}) {
   const driver = new MemoryEventListenerDriver();
   bus.addEventListener(new EventListener({ driver }));
   return { bus, driver };
-}
-
-/** Runs `fn`, which must throw an InvalidEventError, and returns it. */
-function refused(fn: () => unknown): InvalidEventError {
-  let caught: unknown;
-  try {
-    fn();
-  } catch (error) {
-    caught = error;
-  }
-  expect(caught).toBeInstanceOf(InvalidEventError);
-  expect(caught).toBeInstanceOf(StructureRunEventsError);
-  expect((caught as InvalidEventError).code).toBe("ERR_INVALID_EVENT");
-  return caught as InvalidEventError;
 }
 
 /** A driver that records and counts calls, with optional faults and a size limit. */

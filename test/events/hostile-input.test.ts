@@ -1,13 +1,7 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import {
-  EventBus,
-  EventListener,
-  InvalidEventError,
-  MemoryEventListenerDriver,
-  StructureRunEventsError,
-  toArtifact,
-} from "../../src/index.js";
+import { EventBus, EventListener, InvalidEventError, MemoryEventListenerDriver, toArtifact } from "../../src/index.js";
+import { refused } from "../support/refused.js";
 
 // Values that throw when read, Proxies, keys with control characters, nesting deeper than the stack: whatever
 // the input does, publishEvent throws InvalidEventError at the call site (or accepts the event), and nothing
@@ -31,19 +25,6 @@ function setup() {
     expect(driver.records.at(-1)).toBe(after);
   };
   return { bus, driver, before, intact };
-}
-
-function refused(fn: () => unknown): InvalidEventError {
-  let caught: unknown;
-  try {
-    fn();
-  } catch (error) {
-    caught = error;
-  }
-  expect(caught).toBeInstanceOf(InvalidEventError);
-  expect(caught).toBeInstanceOf(StructureRunEventsError);
-  expect((caught as InvalidEventError).code).toBe("ERR_INVALID_EVENT");
-  return caught as InvalidEventError;
 }
 
 const boom = new Error("boom when read");

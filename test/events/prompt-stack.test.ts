@@ -1,13 +1,13 @@
 import { describe, expect, it } from "vitest";
 import {
   EventBus,
-  InvalidEventError,
   type PromptStack,
   PromptStackSchema,
   StartPromptEventSchema,
   toArtifact,
   toPromptStack,
 } from "../../src/index.js";
+import { refused } from "../support/refused.js";
 
 const HEX32 = /^[0-9a-f]{32}$/;
 
@@ -26,17 +26,6 @@ function text(value: string) {
 }
 
 const EMPTY_USAGE = { type: "Usage", input_tokens: null, output_tokens: null };
-
-function refused(fn: () => unknown): InvalidEventError {
-  let caught: unknown;
-  try {
-    fn();
-  } catch (error) {
-    caught = error;
-  }
-  expect(caught).toBeInstanceOf(InvalidEventError);
-  return caught as InvalidEventError;
-}
 
 describe("toPromptStack", () => {
   it("builds the framework's shape from {role, content} pairs", () => {

@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { serializeEvent } from "../../src/events/serialize-event.js";
-import { EventBus, InvalidEventError } from "../../src/index.js";
+import { EventBus } from "../../src/index.js";
+import { refused } from "../support/refused.js";
 
 // The chunk events are written by hand on the hot path; whatever path an event takes, its JSON must be byte for
 // byte what JSON.stringify writes for the completed event in the Python key order.
@@ -121,13 +122,7 @@ describe("a refused event's message says what was wrong in plain words, with the
     ["a missing field", { type: "TextChunkEvent", index: 0 }, "`token` is required (expected string)"],
   ];
   it.each(cases)("%s", (_name, event, words) => {
-    let message = "";
-    try {
-      new EventBus().publishEvent(event as never);
-    } catch (error) {
-      expect(error).toBeInstanceOf(InvalidEventError);
-      message = (error as Error).message;
-    }
+    const { message } = refused(() => new EventBus().publishEvent(event as never));
     expect(message).toContain(words);
     expect(message).not.toMatch(/Invalid input|Too small|received /);
   });
