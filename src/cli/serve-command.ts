@@ -84,8 +84,9 @@ export async function serveCommand(options: ServeCommandOptions, env: Env = proc
       `Try: ${ENV.baseUrl}=${emulator.url} ${ENV.apiKey}=<key> npx structure-run-events tail <run-id>\n`,
   );
   let onSignal: ((signal: (typeof STOP_SIGNALS)[number]) => void) | undefined;
-  await offerWebView(emulator, process.stdout, { open: options.open === true });
-  await new Promise<void>((resolve) => {
+  // Listening for stop signals before anything more is printed: whoever reads a line and then sends Ctrl-C
+  // must find the handler in place (the web view's line comes after an await).
+  const stopped = new Promise<void>((resolve) => {
     onSignal = (signal) => {
       stopping ??= signal;
       for (const local of running) local.cancel(signal);
@@ -93,6 +94,8 @@ export async function serveCommand(options: ServeCommandOptions, env: Env = proc
     };
     for (const signal of STOP_SIGNALS) process.on(signal, onSignal);
   });
+  await offerWebView(emulator, process.stdout, { open: options.open === true });
+  await stopped;
   try {
     // Later signals keep reaching the structures through the same handler until they have all ended.
     await Promise.all([...running].map((local) => local.done));
