@@ -215,10 +215,9 @@ export function resolveCloudSettings(options: CloudOptions, env: Env): CloudSett
   }
   const apiKey = resolveStringSetting(options.apiKey, "apiKey", env, ENV.apiKey);
   if (apiKey === undefined) {
-    const runIdSource = options.structureRunId !== undefined ? "structureRunId" : ENV.structureRunId;
     throw new ConfigError(
       ENV.apiKey,
-      `${runIdSource} is set but no API key is${blankNote(env, ENV.apiKey)}: set ${ENV.apiKey} or pass apiKey`,
+      `no API key${blankNote(env, ENV.apiKey)}: set ${ENV.apiKey} (Griptape Cloud sets it) or pass apiKey`,
     );
   }
   checkApiKey(apiKey, options.apiKey !== undefined ? "apiKey" : ENV.apiKey);

@@ -57,7 +57,7 @@ describe("a blank environment variable counts as unset", () => {
     const error = driverError({ env: { [ENV.structureRunId]: "r", [ENV.apiKey]: value } });
     expect(error.variable).toBe(ENV.apiKey);
     expect(error.message).toBe(
-      "GT_CLOUD_STRUCTURE_RUN_ID is set but no API key is (GT_CLOUD_API_KEY is set but blank, which counts as unset): set GT_CLOUD_API_KEY or pass apiKey",
+      "no API key (GT_CLOUD_API_KEY is set but blank, which counts as unset): set GT_CLOUD_API_KEY (Griptape Cloud sets it) or pass apiKey",
     );
     // As unset: the option still supplies it.
     const driver = new GriptapeCloudEventListenerDriver({

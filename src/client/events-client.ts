@@ -414,7 +414,13 @@ export class EventsClient {
     const status = response.statusCode;
     const bytes = await readAtMost(response.body, ERROR_BODY_BYTES, true).catch(() => Buffer.alloc(0));
     const text = redactSecret((bytes ?? Buffer.alloc(0)).toString("utf8"), this.#apiKey).slice(0, ERROR_BODY_CHARS);
-    const hint = status === 401 || status === 403 ? " (check the API key)" : "";
+    // 403 comes with a key the API knows but that may not read this run: a wrong run id gives it too.
+    const hint =
+      status === 401
+        ? " (check the API key)"
+        : status === 403
+          ? " (the API key may not access this run: check the run id and the API key)"
+          : "";
     return `Events API answered ${status}${hint}: ${text}`;
   }
 }

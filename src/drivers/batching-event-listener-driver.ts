@@ -34,6 +34,7 @@ import type {
   OutputDelivery,
 } from "./event-listener-driver.js";
 import { EventQueue } from "./event-queue.js";
+import { outputLossReportedElsewhere } from "./output-loss-reporters.js";
 
 /** A snapshot of a batching driver's counters since it was created. */
 export interface DriverStats extends DeliveryReport {
@@ -89,7 +90,8 @@ export class BatchingEventListenerDriver implements EventListenerDriver {
   #scheduled = false;
   #lingerTimer: NodeJS.Timeout | undefined;
   #closed = false;
-  #unauthorized = false;
+  /** The status (401 or 403) of the answer that refused the key; nothing is sent after it. */
+  #refusedWith: number | undefined;
   #deadline = Number.POSITIVE_INFINITY;
   #shutdown: Promise<DeliveryReport> | undefined;
   /** Sequence number of the last FinishStructureRunEvent queued, and what became of it. */
@@ -233,7 +235,9 @@ export class BatchingEventListenerDriver implements EventListenerDriver {
       });
     });
     // One line for the whole exit, with the count the report holds.
-    if (lost > 0) this.#logger.error(`${lost} event(s) not delivered before the process exited (${why})`);
+    if (lost > 0 && !this.#lossSaidElsewhere()) {
+      this.#logger.error(`${lost} event(s) not delivered before the process exited (${why})`);
+    }
     this.#wakeWaiters();
     return this.#report();
   }
@@ -289,7 +293,7 @@ export class BatchingEventListenerDriver implements EventListenerDriver {
       TRANSPORT_GRACE_MS,
     );
     const lost = this.#deadlineLosses.summary(timeoutMs);
-    if (lost !== undefined) this.#logger.error(lost);
+    if (lost !== undefined && !this.#lossSaidElsewhere()) this.#logger.error(lost);
     this.#wakeWaiters();
     return this.#report();
   }
@@ -389,13 +393,13 @@ export class BatchingEventListenerDriver implements EventListenerDriver {
 
   /** Sends `batch` (the whole in-flight batch, or a part of it after a 413) and counts how it ended. */
   async #deliver(flight: InFlight, batch: Batch): Promise<void> {
-    if (this.#unauthorized) {
+    if (this.#refusedWith !== undefined) {
       this.#countFailed(
         batch,
         batch.count,
         "unauthorized",
-        "not sent: the Events API refused the API key earlier",
-        {},
+        `not sent: earlier, ${refusal(this.#refusedWith)}`,
+        { httpStatus: this.#refusedWith },
         flight,
       );
       return;
@@ -432,12 +436,12 @@ export class BatchingEventListenerDriver implements EventListenerDriver {
       case "rejected":
         if (outcome.status === 401 || outcome.status === 403) {
           // A refused key will not fix itself: stop sending rather than hammer the API with every batch.
-          this.#unauthorized = true;
+          this.#refusedWith = outcome.status;
           this.#countFailed(
             batch,
             batch.count,
             "unauthorized",
-            `the Events API refused the API key (HTTP ${outcome.status}); check ${ENV.apiKey}. Nothing more will be sent: every event from now on counts as failed`,
+            `${refusal(outcome.status)}. Nothing more will be sent: every event from now on counts as failed`,
             { httpStatus: outcome.status },
             flight,
           );
@@ -629,6 +633,11 @@ export class BatchingEventListenerDriver implements EventListenerDriver {
     }
   }
 
+  /** Whether the closing line about lost events would repeat a caller's sentence about the lost output. */
+  #lossSaidElsewhere(): boolean {
+    return this.#output !== undefined && this.#output.status !== "acknowledged" && outputLossReportedElsewhere(this);
+  }
+
   #holdsOutput(batch: Batch): boolean {
     const seq = this.#outputSeq;
     return seq !== undefined && seq >= batch.firstSeq && seq < batch.firstSeq + batch.count;
@@ -661,4 +670,15 @@ function withinMs(promise: Promise<unknown>, ms: number): Promise<void> {
     ),
     limit,
   ]).finally(() => clearTimeout(timer));
+}
+
+/**
+ * What a 401 or a 403 from the Events API means, and what to check. 401: the key itself was refused. 403: the API
+ * knows the key but it may not post to this run, which a wrong run id gives as surely as a key of another account
+ * (see docs/delivery.md).
+ */
+function refusal(status: number): string {
+  return status === 403
+    ? `the Events API does not let the API key post to this run (HTTP 403); check ${ENV.structureRunId} and ${ENV.apiKey}`
+    : `the Events API refused the API key (HTTP ${status}); check ${ENV.apiKey}`;
 }

@@ -1,7 +1,14 @@
 import type { Agent, ClientRequest, IncomingMessage, RequestOptions } from "node:http";
 import { redactSecret } from "../redact.js";
 import type { BatchSender, SendOutcome, SyncSendResult } from "./batch-sender.js";
-import { classifyError, classifyStatus, errorCode, parseRetryAfter } from "./retry-policy.js";
+import {
+  classifyError,
+  classifyStatus,
+  describeTransportError,
+  type ErrorClass,
+  errorCode,
+  parseRetryAfter,
+} from "./retry-policy.js";
 import { postSync } from "./sync-post.js";
 
 export interface EventsApiSenderOptions {
@@ -184,7 +191,7 @@ export class EventsApiSender implements BatchSender {
     this.#agent.destroy();
   }
 
-  #describe(error: unknown, errorClass: string): string {
+  #describe(error: unknown, errorClass: ErrorClass): string {
     const code = errorCode(error);
     let message = "";
     try {
@@ -192,7 +199,7 @@ export class EventsApiSender implements BatchSender {
     } catch {
       // A hostile value from a transport: its code is enough.
     }
-    const text = [code, message].filter((s) => s !== undefined && s !== "").join(": ") || "network error";
+    const text = describeTransportError(code, message, errorClass);
     const described = errorClass === "connect" ? `cannot connect to ${this.#origin} (${text})` : text;
     return redactSecret(described, this.#apiKey).slice(0, MAX_ERROR_BODY_CHARS);
   }

@@ -63,6 +63,19 @@ export function classifyError(error: unknown): ErrorClass {
   return "network";
 }
 
+/**
+ * A transport error in words, its code said once: Node's messages often repeat the code already
+ * ("connect ECONNREFUSED 127.0.0.1:9"), and "ECONNREFUSED: connect ECONNREFUSED 127.0.0.1:9" says it twice. A
+ * connection that could not be made is said by its code alone when the message only restates it (the caller names
+ * the host); any other message is kept, after the code unless it holds it.
+ */
+export function describeTransportError(code: string | undefined, message: string, errorClass: ErrorClass): string {
+  if (code === undefined || code === "") return message || "network error";
+  if (message === "") return code;
+  if (!message.includes(code)) return `${code}: ${message}`;
+  return errorClass === "connect" ? code : message;
+}
+
 /** The `code` of an error (or of its `cause`, where fetch and undici put the system error), if it is a string. */
 export function errorCode(error: unknown): string | undefined {
   for (let current = error, depth = 0; depth < 3; depth++) {

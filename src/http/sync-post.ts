@@ -59,7 +59,8 @@ process.stdin.on("end", async () => {
   const out = { acknowledged };
   if (acknowledged < bodies.length) {
     if (last.status !== undefined) { out.status = last.status; out.failure = "HTTP " + last.status; }
-    else { out.code = last.code; out.failure = last.message ? last.code + ": " + last.message : last.code; }
+    // The code said once: Node's messages often hold it already ("connect ECONNREFUSED 127.0.0.1:9").
+    else { out.code = last.code; out.failure = !last.message ? last.code : last.message.includes(last.code) ? last.message : last.code + ": " + last.message; }
   }
   process.stdout.write(JSON.stringify(out), () => process.exit(0));
 });

@@ -2,6 +2,7 @@ import { ENV, tuningEnvName } from "../config.js";
 import type { DeliveryReport, EventListenerDriver, OutputDelivery } from "../drivers/event-listener-driver.js";
 
 const API_KEY = ENV.apiKey;
+const RUN_ID = ENV.structureRunId;
 const BASE_URL = ENV.baseUrl;
 const SHUTDOWN_TIMEOUT = tuningEnvName("shutdownTimeoutMs");
 const MAX_RETRIES = tuningEnvName("maxRetries");
@@ -94,6 +95,16 @@ function explain(
   const last = delivery.lastAttempt;
   switch (delivery.reason) {
     case "unauthorized":
+      // 403 comes with a key the API accepts, but not for this run: a wrong run id gives it as surely as a key
+      // of another account does, so the run id is the first thing to check.
+      if (delivery.httpStatus === 403) {
+        return undelivered(
+          to,
+          "unauthorized",
+          RUN_ID,
+          `the API key may not post to this run (HTTP 403); check ${RUN_ID} and ${API_KEY}`,
+        );
+      }
       return undelivered(
         to,
         "unauthorized",

@@ -6,8 +6,9 @@ import { boundDelay } from "../delays.js";
 import { describeThrown } from "../describe-value.js";
 import { type DeliveryReport, type EventListenerDriver, emptyReport } from "../drivers/event-listener-driver.js";
 import { GriptapeCloudEventListenerDriver } from "../drivers/griptape-cloud-event-listener-driver.js";
+import { reportOutputLossElsewhere } from "../drivers/output-loss-reporters.js";
 import { PrettyPrintEventListenerDriver } from "../drivers/pretty-print-event-listener-driver.js";
-import { ShutDownError, StructureRunEventsError } from "../errors.js";
+import { ConfigError, ShutDownError, StructureRunEventsError } from "../errors.js";
 import { type Artifact, toArtifact } from "../events/artifacts.js";
 import { getDefaultLogger, type Logger } from "../logger.js";
 import { outputVerdict, type UndeliveredOutput } from "./output-verdict.js";
@@ -98,6 +99,11 @@ interface Outcome {
   error?: { value: unknown };
   /** Also printed on stderr (the ErrorArtifact's error is printed unless the run ended by a signal). */
   alsoPrint?: { value: unknown };
+  /**
+   * The library's own account of the end, printed as one `structure-run-events: …` line instead of the error's
+   * detail: the error is made here, so its stack would point into the library, not at the user's code.
+   */
+  notice?: string;
 }
 
 const EXIT_CODES: Record<RunEnd, number> = {
@@ -115,6 +121,8 @@ const EXIT_CODES: Record<RunEnd, number> = {
  * is bounded by the deadline already, this only stops one that never settles from holding the process.
  */
 const EXIT_MARGIN_MS = 1_000;
+/** A setting to fix (a `ConfigError` with `exit: true`): 2, the code the CLI exits with for one. */
+const CONFIG_EXIT_CODE = 2;
 const PREFIX = "structure-run-events: ";
 
 let running = false;
@@ -139,15 +147,22 @@ export function runStructure<T>(
   if (running) {
     throw new StructureRunEventsError("ERR_ALREADY_RUNNING", "runStructure is already running in this process");
   }
-  const env = options.env ?? process.env;
-  const shutdownTimeoutMs =
-    resolveIntegerSetting("shutdownTimeoutMs", options.shutdownTimeoutMs, env, delaySetting(0)) ??
-    DEFAULT_RUN_OPTIONS.shutdownTimeoutMs;
-  const signalGraceMs =
-    resolveIntegerSetting("signalGraceMs", options.signalGraceMs, env, delaySetting(0)) ??
-    DEFAULT_RUN_OPTIONS.signalGraceMs;
-  const logger = options.logger ?? getDefaultLogger();
-  const driver = options.driver ?? defaultDriver(env, logger);
+  let settings: RunSettings;
+  try {
+    settings = resolveRunSettings(options);
+  } catch (error) {
+    if (!(error instanceof ConfigError) || options.exit === false) throw error;
+    // The run owns the process (`exit: true`): a setting to fix is one line and exit code 2, as the CLI says it,
+    // not the unhandled-rejection dump a throw from a top-level `await` becomes. Nothing was published: without
+    // valid settings there is nowhere to send a Finish event. The promise never settles: the process ends first.
+    exitingWith = CONFIG_EXIT_CODE;
+    writeStderr(`${PREFIX}${error.message}\n`);
+    setImmediate(() => process.exit(CONFIG_EXIT_CODE));
+    return new Promise<RunStructureResult>(() => {});
+  }
+  const { shutdownTimeoutMs, signalGraceMs, logger, driver } = settings;
+  // The run says a lost output in one sentence of its own (below); the driver's closing line would repeat it.
+  safely(() => reportOutputLossElsewhere(driver));
   running = true;
 
   // The shared bus by default, so that code publishing on `eventBus` (as a port of Python's
@@ -218,7 +233,8 @@ export function runStructure<T>(
       const deadline = new Promise<undefined>((settle) => {
         keepAlive = setTimeout(() => settle(undefined), boundDelay(shutdownTimeoutMs + EXIT_MARGIN_MS));
       });
-      if (outcome.error !== undefined && outcome.end !== "SIGTERM" && outcome.end !== "SIGINT") {
+      if (outcome.notice !== undefined) writeStderr(`${PREFIX}${outcome.notice}\n`);
+      else if (outcome.error !== undefined && outcome.end !== "SIGTERM" && outcome.end !== "SIGINT") {
         writeStderr(`${describeThrown(outcome.error.value).detail}\n`);
       }
       if (outcome.alsoPrint !== undefined) writeStderr(`${describeThrown(outcome.alsoPrint.value).detail}\n`);
@@ -304,23 +320,25 @@ export function runStructure<T>(
           : finishWith("unhandled_rejection", { error: { value: reason } }),
       onBeforeExit: () => {
         if (phase === "running") {
-          finishWith("stalled", {
-            error: {
-              value: new Error(
-                "the event loop emptied while the entry had not settled: it awaits a promise that never resolves",
-              ),
-            },
-          });
+          const notice =
+            "the event loop emptied while the entry had not settled: it awaits a promise that never resolves";
+          finishWith("stalled", { error: { value: new Error(notice) }, notice });
         }
       },
       onExit: (code) => {
         if (phase === "done") return;
         // process.exit() from user code: the loop will not turn again, so deliver synchronously.
-        const outcome: Outcome = {
-          end: "threw",
-          exitCode: code,
-          error: { value: new Error(`the process exited with code ${code} before the structure finished`) },
-        };
+        const why = `the process exited with code ${code} before the structure finished`;
+        const outcome: Outcome = { end: "threw", exitCode: code, error: { value: new Error(why) } };
+        // Exit 0 with no output of the code's own is a failure: the output published here is an ErrorArtifact,
+        // and a run whose output says it failed must not exit as a success. Setting `process.exitCode` in an
+        // 'exit' listener is how Node lets one change the code of a `process.exit(0)` already under way (the code
+        // after every listener ran; checked on Node 20 and 24). A Finish event the code published itself is its
+        // output: its exit(0) stands. A non-zero `process.exit(n)` keeps n.
+        if (code === 0 && !finishPublished) {
+          writeStderr(`${PREFIX}${why}, so it has no output: exit code 1.\n`);
+          process.exitCode = 1;
+        }
         safely(() => publishFinish(outcome));
         safely(() => bus.flushSync({ timeoutMs: shutdownTimeoutMs }));
         // Without a synchronous delivery the driver cannot say at this point: claim nothing either way.
@@ -360,6 +378,27 @@ export function runStructure<T>(
         },
       );
   });
+}
+
+interface RunSettings {
+  shutdownTimeoutMs: number;
+  signalGraceMs: number;
+  logger: Logger;
+  driver: EventListenerDriver;
+}
+
+/** The run's options and environment, read once; a bad value is a ConfigError naming it. */
+function resolveRunSettings(options: RunStructureOptions): RunSettings {
+  const env = options.env ?? process.env;
+  const shutdownTimeoutMs =
+    resolveIntegerSetting("shutdownTimeoutMs", options.shutdownTimeoutMs, env, delaySetting(0)) ??
+    DEFAULT_RUN_OPTIONS.shutdownTimeoutMs;
+  const signalGraceMs =
+    resolveIntegerSetting("signalGraceMs", options.signalGraceMs, env, delaySetting(0)) ??
+    DEFAULT_RUN_OPTIONS.signalGraceMs;
+  const logger = options.logger ?? getDefaultLogger();
+  const driver = options.driver ?? defaultDriver(env, logger);
+  return { shutdownTimeoutMs, signalGraceMs, logger, driver };
 }
 
 function defaultDriver(env: Env, logger: Logger): EventListenerDriver {

@@ -361,6 +361,23 @@ describe("EventsClient errors", () => {
     expect((error as EventsApiError).message).not.toContain(KEY);
   });
 
+  it("401 says to check the key; 403 that the key may not access this run (a wrong run id gives it too)", async () => {
+    for (const [status, hint] of [
+      [401, "(check the API key)"],
+      [403, "(the API key may not access this run: check the run id and the API key)"],
+    ] as const) {
+      const base = await serve((_req, res) => {
+        res.writeHead(status, { "content-type": "application/json" }).end("{}");
+      });
+      const error = await new EventsClient({ baseUrl: base, apiKey: KEY }).listEvents(RUN_ID).then(
+        () => undefined,
+        (err: unknown) => err,
+      );
+      expect(error).toMatchObject({ code: "ERR_EVENTS_API", status });
+      expect((error as EventsApiError).message).toContain(`Events API answered ${status} ${hint}`);
+    }
+  });
+
   it("an abort while the stream is open ends it promptly", async () => {
     const all = runEvents(0);
     const base = await serve((_req, res) => {

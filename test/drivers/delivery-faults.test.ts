@@ -194,14 +194,23 @@ describe("refused key", () => {
     expect(text).toMatch(/refused the API key \(HTTP 401\)/);
   });
 
-  it("stops after a 403 too", async () => {
-    const { server, driver, bus } = await h.setup();
+  it("stops after a 403 too, and says the key may not post to this run: the run id is as likely wrong as the key", async () => {
+    const log = captureLogger();
+    const { server, driver, bus } = await h.setup({ logger: log.logger });
     server.queue({ kind: "status", status: 403 });
     publishChunks(bus, 2);
     expect(await driver.flush()).toMatchObject({ sent: 0, failed: 2 });
     publishChunks(bus, 2, 2);
-    expect(await driver.flush()).toMatchObject({ sent: 0, failed: 4 });
+    // The output comes after the refusal: what became of it still says 403, not a refused key.
+    bus.publishEvent({ type: "FinishStructureRunEvent", output_task_output: null });
+    expect(await driver.flush()).toMatchObject({ sent: 0, failed: 5 });
     expect(server.requests.map((r) => r.status)).toEqual([403]);
+    expect(driver.outputDelivery()).toMatchObject({ status: "failed", reason: "unauthorized", httpStatus: 403 });
+    const text = log.text();
+    expect(text).toContain(
+      "the Events API does not let the API key post to this run (HTTP 403); check GT_CLOUD_STRUCTURE_RUN_ID and GT_CLOUD_API_KEY",
+    );
+    expect(text).not.toContain("refused the API key");
   });
 
   it("redacts the key from an error body that echoes it", async () => {

@@ -109,6 +109,8 @@ describe("what cannot be sent is not retried", () => {
     expect(outcome).toMatchObject({ kind: "retry", transport: "connect" });
     expect((outcome as { reason: string }).reason).toContain("ECONNREFUSED");
     expect((outcome as { reason: string }).reason).toContain(url);
+    // Node's message restates the code ("connect ECONNREFUSED 127.0.0.1:…"): said once.
+    expect((outcome as { reason: string }).reason.split("ECONNREFUSED")).toHaveLength(2);
   });
 
   it("an already aborted signal sends nothing", async () => {

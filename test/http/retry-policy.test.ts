@@ -1,6 +1,12 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { backoffDelay, classifyError, classifyStatus, parseRetryAfter } from "../../src/http/retry-policy.js";
+import {
+  backoffDelay,
+  classifyError,
+  classifyStatus,
+  describeTransportError,
+  parseRetryAfter,
+} from "../../src/http/retry-policy.js";
 import { thrownValue } from "../support/hostile-values.js";
 
 describe("classifyStatus", () => {
@@ -117,6 +123,24 @@ describe("backoffDelay (full jitter)", () => {
       expect(delay).toBeGreaterThanOrEqual(0);
       expect(delay).toBeLessThan(40);
     }
+  });
+});
+
+describe("describeTransportError: the code said once", () => {
+  it.each([
+    // Node's messages restate the code: a failed connection is its code (the caller names the host) ...
+    ["ECONNREFUSED", "connect ECONNREFUSED 127.0.0.1:9", "connect", "ECONNREFUSED"],
+    ["ENOTFOUND", "getaddrinfo ENOTFOUND api.example", "connect", "ENOTFOUND"],
+    // ... a broken one keeps its message, which says what broke.
+    ["ECONNRESET", "read ECONNRESET", "network", "read ECONNRESET"],
+    // A message that does not hold the code follows it; either alone is itself.
+    ["CERT_HAS_EXPIRED", "certificate has expired", "connect", "CERT_HAS_EXPIRED: certificate has expired"],
+    ["UND_ERR_SOCKET", "other side closed", "network", "UND_ERR_SOCKET: other side closed"],
+    [undefined, "socket hang up", "network", "socket hang up"],
+    ["EPIPE", "", "network", "EPIPE"],
+    [undefined, "", "network", "network error"],
+  ] as const)("%s + %j (%s) → %j", (code, message, errorClass, expected) => {
+    expect(describeTransportError(code, message, errorClass)).toBe(expected);
   });
 });
 

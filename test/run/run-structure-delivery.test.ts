@@ -69,6 +69,32 @@ describe("an undelivered output fails the run, in one sentence", () => {
     expectNoKey(finished);
   });
 
+  it("a key that may not post to this run (403, as for a wrong run id): the sentence names the run id and the key", async () => {
+    server = await startFaultServer({ apiKey: API_KEY });
+    server.setDown(true, { kind: "status", status: 403 });
+    const finished = await run(["return-text", "3"], cloudEnv(server.url));
+    expect(finished.code).toBe(1);
+    const [sentence, ...more] = sentences(finished);
+    expect(more).toEqual([]);
+    expect(sentence).toContain(
+      "the API key may not post to this run (HTTP 403); check GT_CLOUD_STRUCTURE_RUN_ID and GT_CLOUD_API_KEY",
+    );
+    expect(finished.stderr).not.toContain("refused");
+    expectNoKey(finished);
+  });
+
+  it("an unreachable host, synchronously after process.exit(n): the cause says the code once, and is said once", async () => {
+    const url = await closedPortUrl();
+    const finished = await run(["exit", "3"], cloudEnv(url, { GT_EVENTS_SHUTDOWN_TIMEOUT_MS: "1000" }));
+    expect(finished.code).toBe(7);
+    const [sentence, ...more] = sentences(finished);
+    expect(more).toEqual([]);
+    expect(sentence!.split("ECONNREFUSED")).toHaveLength(2);
+    // The driver's closing line about the same loss would repeat the sentence.
+    expect(finished.stderr.split("ECONNREFUSED")).toHaveLength(2);
+    expectNoKey(finished);
+  });
+
   it("an unreachable host: exit 1, a warning while retrying, the sentence names GT_CLOUD_BASE_URL", async () => {
     const url = await closedPortUrl();
     const finished = await run(["return-text", "3"], cloudEnv(url));
@@ -112,16 +138,19 @@ describe("an undelivered output fails the run, in one sentence", () => {
     expect(more).toEqual([]);
     expect(sentence).toContain("ECONNREFUSED");
     expect(sentence).toContain("check GT_CLOUD_BASE_URL");
-    const errors = finished.stderr
+    // The cause says the code once ("cannot connect to http://127.0.0.1:… (ECONNREFUSED)"), and the loss is said
+    // once: the warning while retrying, then the sentence; the driver's closing error line about the same loss
+    // would repeat it.
+    expect(sentence!.split("ECONNREFUSED")).toHaveLength(2);
+    const logs = finished.stderr
       .split("\n")
       .filter((line) => line.startsWith("{"))
-      .map((line) => JSON.parse(line) as { level: number; msg: string })
-      .filter((l) => l.level >= 50);
-    expect(errors.map((l) => l.msg)).toEqual([
-      expect.stringMatching(
-        /^\d+ event\(s\) not delivered within the shutdown deadline \(1500 ms\): the last attempt it left room for failed \(last: cannot connect/,
-      ),
+      .map((line) => JSON.parse(line) as { level: number; msg: string });
+    expect(logs.filter((l) => l.level >= 50)).toEqual([]);
+    expect(logs.map((l) => l.msg)).toEqual([
+      expect.stringMatching(/^events are not being delivered yet: cannot connect/),
     ]);
+    expect(logs[0]!.msg.split("ECONNREFUSED")).toHaveLength(2);
     expectNoKey(finished);
   });
 

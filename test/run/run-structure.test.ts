@@ -191,11 +191,37 @@ describe("runStructure exit paths", () => {
     expect(firstArrivals(server).map((e) => e.type)).toContain("BeforeExit");
   });
 
-  it("the event loop empties while the entry never settles: ErrorArtifact, exit 1", async () => {
+  it("the event loop empties while the entry never settles: ErrorArtifact, exit 1, one line on stderr", async () => {
     server = await servers.healthy();
     const finished = await start(["stall"], cloudEnv(server)).done;
     expect(finished.code).toBe(1);
     expect(String(expectDelivered(server, finished, 20).output_task_output?.value)).toContain("never resolves");
+    // The library's own sentence, not a stack from inside it (`at Object.onBeforeExit (…run-structure…)`).
+    expect(finished.stderr.split("\n").filter((line) => line !== "")).toEqual([
+      "structure-run-events: the event loop emptied while the entry had not settled: it awaits a promise that never resolves",
+    ]);
+  });
+
+  it("process.exit(0) before the entry finished: no output of its own is a failure, exit 1 and one sentence", async () => {
+    server = await servers.healthy();
+    const finished = await start(["exit-zero", "5"], cloudEnv(server)).done;
+    expect(finished.code).toBe(1);
+    const finish = expectDelivered(server, finished, 5);
+    expect(finish.output_task_output).toMatchObject({
+      type: "ErrorArtifact",
+      value: "the process exited with code 0 before the structure finished",
+    });
+    expect(finished.stderr.split("\n").filter((line) => line !== "")).toEqual([
+      "structure-run-events: the process exited with code 0 before the structure finished, so it has no output: exit code 1.",
+    ]);
+  });
+
+  it("process.exit(0) after the code published its own Finish event: that is its output, exit 0", async () => {
+    server = await servers.healthy();
+    const finished = await start(["own-finish-exit-zero", "5"], cloudEnv(server)).done;
+    expect(finished.code).toBe(0);
+    expect(expectDelivered(server, finished, 5).meta).toEqual({ mine: true });
+    expect(finished.stderr).toBe("");
   });
 
   it("a Finish event published by the code itself is the only one", async () => {

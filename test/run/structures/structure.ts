@@ -54,6 +54,11 @@ await runStructure(async ({ publishEvent, signal }) => {
     case "exit-zero":
       process.exit(0);
       break;
+    case "own-finish-exit-zero":
+      // A port that publishes its own output and then exits: its output stands, and so does its exit 0.
+      publishEvent({ type: "FinishStructureRunEvent", output_task_output: null, meta: { mine: true } });
+      process.exit(0);
+      break;
     case "exit-later":
       await new Promise((resolve) => setTimeout(resolve, 10));
       publishEvent({ type: "BeforeExit", n: 1 });
