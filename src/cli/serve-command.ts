@@ -79,13 +79,10 @@ export async function serveCommand(options: ServeCommandOptions, env: Env = proc
         ? `(from ${ENV.emulatorApiKey})`
         : // A key made for this process: clients need it, and it guards nothing outside this machine.
           emulator.apiKey;
-  process.stdout.write(
-    `Events API emulator listening on ${emulator.url}${scope}\nAPI key: ${keySource}\n` +
-      `Try: ${ENV.baseUrl}=${emulator.url} ${ENV.apiKey}=<key> npx structure-run-events tail <run-id>\n`,
-  );
   let onSignal: ((signal: (typeof STOP_SIGNALS)[number]) => void) | undefined;
-  await offerWebView(emulator, process.stdout, { open: options.open === true });
-  await new Promise<void>((resolve) => {
+  // Listening for the stop signals before anything is printed: a Ctrl-C right after a line (the banner, a browser
+  // that could not start) must stop serve cleanly, not kill it.
+  const stopped = new Promise<void>((resolve) => {
     onSignal = (signal) => {
       stopping ??= signal;
       for (const local of running) local.cancel(signal);
@@ -93,6 +90,12 @@ export async function serveCommand(options: ServeCommandOptions, env: Env = proc
     };
     for (const signal of STOP_SIGNALS) process.on(signal, onSignal);
   });
+  process.stdout.write(
+    `Events API emulator listening on ${emulator.url}${scope}\nAPI key: ${keySource}\n` +
+      `Try: ${ENV.baseUrl}=${emulator.url} ${ENV.apiKey}=<key> npx structure-run-events tail <run-id>\n`,
+  );
+  await offerWebView(emulator, process.stdout, { open: options.open === true });
+  await stopped;
   try {
     // Later signals keep reaching the structures through the same handler until they have all ended.
     await Promise.all([...running].map((local) => local.done));
