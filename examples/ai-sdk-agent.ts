@@ -3,8 +3,11 @@
  * Python agent publishes (StartPromptEvent, TextChunkEvent, ActionChunkEvent, FinishPromptEvent, the ActionsSubtask
  * events), and the answer returned as the run's output.
  *
- * The model is the AI SDK's own mock (`ai/test`) following a script, so this runs offline with no key:
- *   npx structure-run-events run -- node --import tsx examples/ai-sdk-agent.ts "What is 2+3?"
+ * The model is the AI SDK's own mock (`ai/test`) following a script, so this runs offline with no key.
+ * In a clone of the repository:
+ *   npm run cli -- run -- node --import tsx examples/ai-sdk-agent.ts "What is 2+3?"
+ * In a project that installed the package (tsx installed beside it):
+ *   npx structure-run-events run -- node --import tsx node_modules/structure-run-events/examples/ai-sdk-agent.ts "What is 2+3?"
  * With a provider package (e.g. `openai("gpt-4.1")` from @ai-sdk/openai) as `model`, nothing else changes.
  */
 import { jsonSchema, simulateReadableStream, stepCountIs, streamText, tool } from "ai";

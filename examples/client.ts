@@ -1,10 +1,11 @@
 /**
  * A client like the Managed Structure Template's: creates a run of a structure and prints its events as they
- * arrive, until the run ends. Works against Griptape Cloud or the local emulator:
- *
- *   GT_EMULATOR_API_KEY=my-local-key npx structure-run-events serve --port 8080 -- node --import tsx examples/hello-structure.ts
- *   GT_CLOUD_BASE_URL=http://127.0.0.1:8080 GT_CLOUD_API_KEY=my-local-key \
- *     npx tsx examples/client.ts <structure id> some question
+ * arrive, until the run ends. Works against Griptape Cloud or the local emulator. In a clone of the repository:
+ *   GT_EMULATOR_API_KEY=my-local-key npm run cli -- serve --port 8080 -- node --import tsx examples/hello-structure.ts
+ *   GT_CLOUD_BASE_URL=http://127.0.0.1:8080 GT_CLOUD_API_KEY=my-local-key npx tsx examples/client.ts my-structure hi
+ * In a project that installed the package (tsx installed beside it):
+ *   GT_EMULATOR_API_KEY=my-local-key npx structure-run-events serve --port 8080 -- node --import tsx node_modules/structure-run-events/examples/hello-structure.ts
+ *   GT_CLOUD_BASE_URL=http://127.0.0.1:8080 GT_CLOUD_API_KEY=my-local-key npx tsx node_modules/structure-run-events/examples/client.ts my-structure hi
  *
  * streamEvents resumes from the last offset after a dropped connection and yields each event once (by payload.id:
  * delivery is at least once, so a retried batch may be stored twice).

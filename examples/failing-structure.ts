@@ -1,6 +1,10 @@
 /**
  * The same kind of structure, failing halfway: its Finish event carries an ErrorArtifact, it exits with code 1,
  * and under `structure-run-events run` the run ends FAILED with that exit code.
+ * In a clone of the repository:
+ *   npm run cli -- run -- node --import tsx examples/failing-structure.ts
+ * In a project that installed the package (tsx installed beside it):
+ *   npx structure-run-events run -- node --import tsx node_modules/structure-run-events/examples/failing-structure.ts
  */
 import { runStructure, toPromptStack } from "structure-run-events";
 

@@ -3,6 +3,10 @@
  * TextChunkEvents, FinishPromptEvent with token counts), reports a custom event, returns an output.
  * Locally (no GT_CLOUD_* variables) its events print on stderr; under `structure-run-events run` or in
  * Griptape Cloud they go to the Events API.
+ * In a clone of the repository:
+ *   npm run cli -- run -- node --import tsx examples/hello-structure.ts hi
+ * In a project that installed the package (tsx installed beside it):
+ *   npx structure-run-events run -- node --import tsx node_modules/structure-run-events/examples/hello-structure.ts hi
  */
 import { runStructure, toPromptStack } from "structure-run-events";
 

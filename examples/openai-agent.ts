@@ -2,8 +2,11 @@
  * An OpenAI SDK agent run as a structure: a Chat Completions tool loop whose streams are published as the Griptape
  * events a Python agent with OpenAiChatPromptDriver publishes, and whose answer is the run's output.
  *
- * The client's `fetch` replays recorded server-sent-event streams, so this runs offline with no key:
- *   npx structure-run-events run -- node --import tsx examples/openai-agent.ts "What is 2+3?"
+ * The client's `fetch` replays recorded server-sent-event streams, so this runs offline with no key.
+ * In a clone of the repository:
+ *   npm run cli -- run -- node --import tsx examples/openai-agent.ts "What is 2+3?"
+ * In a project that installed the package (tsx installed beside it):
+ *   npx structure-run-events run -- node --import tsx node_modules/structure-run-events/examples/openai-agent.ts "What is 2+3?"
  * Without the `fetch` option (and with OPENAI_API_KEY set) the same code talks to the API.
  */
 import OpenAI from "openai";

@@ -1,6 +1,7 @@
 import { parseArgs } from "node:util";
 import { DEFAULT_BASE_URL, ENV } from "../config.js";
 import { UsageError } from "../errors.js";
+import { printable } from "../events/printable.js";
 
 export const USAGE = `Usage: structure-run-events <command> [options]
 
@@ -157,10 +158,20 @@ export function parseCommand(argv: readonly string[]): Command {
 
 /**
  * `--api-key K` was removed: argv is world-readable (`ps`, /proc/<pid>/cmdline). Say what to use instead rather
- * than "unknown option", and never repeat the value.
+ * than "unknown option", and never repeat the value. `run` takes no key at all: it makes each run's key and gives
+ * it to the structure, so there is nothing to pass (its `--api-key-file` gets the same answer).
  */
 function refuseKeyInArgv(command: string, own: readonly string[]): void {
-  if (!own.some((arg) => arg === "--api-key" || arg.startsWith("--api-key="))) return;
+  const isKeyFlag = (arg: string, flag: string) => arg === flag || arg.startsWith(`${flag}=`);
+  if (command === "run") {
+    const flag = ["--api-key", "--api-key-file"].find((f) => own.some((arg) => isKeyFlag(arg, f)));
+    if (flag === undefined) return;
+    throw new UsageError(
+      `run takes no ${flag}: it makes each run's API key itself and gives it to the structure as ${ENV.apiKey}; ` +
+        "there is nothing to pass",
+    );
+  }
+  if (!own.some((arg) => isKeyFlag(arg, "--api-key"))) return;
   const variable = command === "serve" ? ENV.emulatorApiKey : ENV.apiKey;
   throw new UsageError(
     `--api-key was removed: a key on the command line is visible to every user of this machine (ps). ` +
@@ -189,7 +200,11 @@ function parse(command: string, args: string[], options: OptionSpec, allowPositi
   try {
     parsed = parseArgs({ args, options, allowPositionals: true, strict: true });
   } catch (error) {
-    // node:util's messages name the flag ("Unknown option '--prot'"); keep them, typed.
+    // node:util's unknown-option message ends in advice with unbalanced quotes (`as in '-- "--bogus"`): say it
+    // plainly. Its other messages name the flag and read well; keep them, typed.
+    const unknown =
+      (error as { code?: unknown }).code === "ERR_PARSE_ARGS_UNKNOWN_OPTION" ? unknownOption(args, options) : undefined;
+    if (unknown !== undefined) throw new UsageError(`unknown option ${printable(unknown)} for ${command}; see --help`);
     throw new UsageError(error instanceof Error ? error.message : String(error));
   }
   const stray = parsed.positionals[0];
@@ -200,6 +215,20 @@ function parse(command: string, args: string[], options: OptionSpec, allowPositi
     );
   }
   return parsed;
+}
+
+/** The first argument that is an option none of `options` names ("--bogus", "--bogus=1" as "--bogus", "-x"). */
+function unknownOption(args: readonly string[], options: OptionSpec): string | undefined {
+  for (const arg of args) {
+    if (!/^-./.test(arg)) continue;
+    if (arg.startsWith("--")) {
+      const name = arg.slice(2).split("=")[0] as string;
+      if (options[name] === undefined) return `--${name}`;
+    } else {
+      return `-${arg.slice(1, 2)}`;
+    }
+  }
+  return undefined;
 }
 
 function port(value: string | boolean | undefined, fallback: number): number {

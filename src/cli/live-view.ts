@@ -2,6 +2,7 @@ import { EventDeduplicator } from "../client/event-deduplicator.js";
 import { artifactValue, summarizeEvent } from "../events/event-summary.js";
 import { printable, printableText } from "../events/printable.js";
 import type { EventDetail } from "../events/wire-schemas.js";
+import type { RefusalCounts } from "../runtime/refused-posts.js";
 import { isTerminalEvent } from "../web/terminal-event.js";
 
 export interface LiveViewOptions {
@@ -28,6 +29,11 @@ export interface SummaryInput {
   outputError?: string;
   /** The first offset shown: from 0 the view has seen the whole run. Default 0. */
   fromOffset?: number;
+  /**
+   * The event POSTs the emulator refused, by reason (`run` knows them; `tail` cannot). A refusal may have carried
+   * the FinishStructureRunEvent, so with any, "never published" would be a guess.
+   */
+  refusedPosts?: RefusalCounts;
 }
 
 /**
@@ -162,7 +168,7 @@ export class LiveView {
     return Number.isFinite(ms) ? `${(ms / 1000).toFixed(2)} s` : "unknown: the SYSTEM events carry no usable times";
   }
 
-  #output({ output, outputError, fromOffset = 0 }: SummaryInput): string {
+  #output({ output, outputError, fromOffset = 0, refusedPosts }: SummaryInput): string {
     if (outputError !== undefined) return `unknown: ${outputError}`;
     if (output !== null && output !== undefined) {
       const shown = JSON.stringify(artifactValue(output)) ?? String(output);
@@ -172,6 +178,15 @@ export class LiveView {
         : shown;
     }
     if (this.#sawFinish || fromOffset > 0) return "(none)";
+    const refused = [...(refusedPosts ?? new Map<string, number>())];
+    if (refused.length > 0) {
+      const count = refused.reduce((sum, [, n]) => sum + n, 0);
+      const reasons = refused.map(([reason, n]) => `${reason} ×${n}`).join(", ");
+      return (
+        `no output: no FinishStructureRunEvent reached the emulator; it refused ${count} event ` +
+        `POST${count === 1 ? "" : "s"} (${reasons})`
+      );
+    }
     return "no output: the structure never published a FinishStructureRunEvent";
   }
 

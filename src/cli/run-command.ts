@@ -1,5 +1,8 @@
 import { EventsApiEmulator, startLocalRun } from "../local.js";
+import { refusedEventPosts } from "../runtime/events-api-emulator.js";
 import { LiveView } from "./live-view.js";
+import { dropNpmEchoes } from "./npm-signal-echo.js";
+import { structureEnv } from "./structure-env.js";
 import { nextInterrupt, offerWebView } from "./web-view.js";
 
 export interface RunCommandOptions {
@@ -34,11 +37,12 @@ export async function runCommand(options: RunCommandOptions): Promise<number> {
     emulator,
     command,
     args,
+    env: structureEnv(process.env, process.stderr.isTTY === true),
     stdout: (chunk) => view.aside(chunk),
     stderr: (chunk) => view.aside(chunk),
     ...(options.structureId === undefined ? {} : { structureId: options.structureId }),
   });
-  const onSignal = (signal: (typeof FORWARDED_SIGNALS)[number]): void => local.cancel(signal);
+  const onSignal = dropNpmEchoes((signal: (typeof FORWARDED_SIGNALS)[number]): void => local.cancel(signal));
   for (const signal of FORWARDED_SIGNALS) process.on(signal, onSignal);
   try {
     // On stderr: with --json, stdout holds events only.
@@ -46,7 +50,9 @@ export async function runCommand(options: RunCommandOptions): Promise<number> {
       await offerWebView(emulator, process.stderr, { runId: local.run.structure_run_id, open: options.open === true });
     }
     const result = await local.done;
-    view.summary({ output: result.run.output });
+    // This emulator serves this run alone: every refused event POST was the structure's (a wrong key or run id
+    // names no run, so only the total counts them).
+    view.summary({ output: result.run.output, refusedPosts: refusedEventPosts(emulator) });
     await view.drained();
     if (options.web === true) {
       process.stderr.write(`Run ended: ${result.status}. The web view stays up at ${emulator.url}/ until Ctrl-C.\n`);
@@ -54,7 +60,9 @@ export async function runCommand(options: RunCommandOptions): Promise<number> {
     }
     return result.exitCode;
   } finally {
-    for (const signal of FORWARDED_SIGNALS) process.off(signal, onSignal);
+    // The signal handlers stay until the CLI exits, right after this: a signal arriving with none (npm's echo of
+    // the Ctrl-C that ended `--web`'s wait) would kill the CLI, and its exit code would no longer be the
+    // structure's. Once the run has ended they do nothing.
     await emulator.close();
   }
 }

@@ -79,13 +79,9 @@ export async function serveCommand(options: ServeCommandOptions, env: Env = proc
         ? `(from ${ENV.emulatorApiKey})`
         : // A key made for this process: clients need it, and it guards nothing outside this machine.
           emulator.apiKey;
-  process.stdout.write(
-    `Events API emulator listening on ${emulator.url}${scope}\nAPI key: ${keySource}\n` +
-      `Try: ${ENV.baseUrl}=${emulator.url} ${ENV.apiKey}=<key> npx structure-run-events tail <run-id>\n`,
-  );
   let onSignal: ((signal: (typeof STOP_SIGNALS)[number]) => void) | undefined;
-  // Listening for stop signals before anything more is printed: whoever reads a line and then sends Ctrl-C
-  // must find the handler in place (the web view's line comes after an await).
+  // Listening for the stop signals before anything is printed: a Ctrl-C right after a line (the banner, a browser
+  // that could not start) must stop serve cleanly, not kill it.
   const stopped = new Promise<void>((resolve) => {
     onSignal = (signal) => {
       stopping ??= signal;
@@ -94,6 +90,10 @@ export async function serveCommand(options: ServeCommandOptions, env: Env = proc
     };
     for (const signal of STOP_SIGNALS) process.on(signal, onSignal);
   });
+  process.stdout.write(
+    `Events API emulator listening on ${emulator.url}${scope}\nAPI key: ${keySource}\n` +
+      `Try: ${ENV.baseUrl}=${emulator.url} ${ENV.apiKey}=<key> npx structure-run-events tail <run-id>\n`,
+  );
   await offerWebView(emulator, process.stdout, { open: options.open === true });
   await stopped;
   try {

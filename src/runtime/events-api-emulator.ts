@@ -10,6 +10,7 @@ import { BodyBudget } from "./body-budget.js";
 import { type EventsApiEmulatorOptions, resolveEmulatorOptions } from "./events-api-emulator-options.js";
 import { EventsApiRouter } from "./events-api-router.js";
 import { NdjsonEventLog } from "./ndjson-event-log.js";
+import { type RefusalCounts, RefusedPosts } from "./refused-posts.js";
 import { RunStore } from "./run-store.js";
 import type { EventStream } from "./sse.js";
 import type { CreateRunOptions, StructureRun } from "./structure-run.js";
@@ -18,6 +19,19 @@ import { WebFront } from "./web-front.js";
 
 /** How long close() lets open event streams flush their end before it destroys every socket. */
 const STREAM_END_GRACE_MS = 100;
+
+/** Each emulator's refused event POSTs; kept off the class, so they are not public API (the CLI reads them). */
+const REFUSED_POSTS = new WeakMap<EventsApiEmulator, RefusedPosts>();
+
+/**
+ * The event POSTs `emulator` refused (wrong key, wrong run id, bad body…), by reason: in total, or those whose path
+ * named `runId`. Internal: `run`'s summary uses them; not exported by the package.
+ */
+export function refusedEventPosts(emulator: EventsApiEmulator, runId?: string): RefusalCounts {
+  const refused = REFUSED_POSTS.get(emulator);
+  if (refused === undefined) return new Map();
+  return runId === undefined ? refused.total() : refused.forRun(runId);
+}
 
 /**
  * An emulator of the Griptape Cloud Events API (see docs/wire-format.md, docs/local-runtime.md) on a real HTTP
@@ -52,6 +66,7 @@ export class EventsApiEmulator {
     this.apiKey = this.#options.apiKey;
     this.#store = new RunStore({ onStored: (event) => this.#notify(event.detail) });
     this.#web = new WebFront(this.#logger);
+    REFUSED_POSTS.set(this, new RefusedPosts());
   }
 
   /**
@@ -142,6 +157,7 @@ export class EventsApiEmulator {
       streamStallTimeoutMs: o.streamStallTimeoutMs,
       logger: this.#logger,
       streams: this.#streams,
+      refusedPosts: REFUSED_POSTS.get(this) as RefusedPosts,
       runCreated: (run) => this.#runCreated(run),
       webSession: (req) => this.#web.allowsRead(req),
     });

@@ -15,6 +15,7 @@ import { EVENTS_PAGE_DEFAULT_LIMIT, EVENTS_PAGE_MAX_LIMIT, MAX_JSON_DEPTH } from
 import { exceedsJsonDepth } from "./json-depth.js";
 import { sendPaced } from "./paced-response.js";
 import { intParam } from "./query-params.js";
+import { type RefusedPosts, refusalReason } from "./refused-posts.js";
 import { readBody } from "./request-body.js";
 import type { RunStore } from "./run-store.js";
 import { sendRunsPage } from "./runs-page.js";
@@ -33,6 +34,8 @@ export interface RouterContext {
   readonly logger: Logger;
   /** Open event streams, so close() can end them. */
   readonly streams: Set<EventStream>;
+  /** Where refused event POSTs are counted. */
+  readonly refusedPosts: RefusedPosts;
   /** Called for a run created over HTTP. */
   runCreated(run: StructureRun): void;
   /** Does the request carry the web view's session cookie, good for reading (web-front.ts)? */
@@ -120,9 +123,16 @@ export class EventsApiRouter {
       pattern: /^\/api\/structure-runs\/([^/]+)\/events\/?$/,
       methods: ["GET", "POST"],
       handle: async (r) => {
-        const runId = this.#authorizeRun(r.req, r.id);
-        if (r.method === "POST") await this.#postEvents(r.req, r.res, runId);
-        else await this.#listEvents(r.res, runId, r.query);
+        if (r.method !== "POST") return this.#listEvents(r.res, this.#authorizeRun(r.req, r.id), r.query);
+        try {
+          await this.#postEvents(r.req, r.res, this.#authorizeRun(r.req, r.id));
+        } catch (err) {
+          // Counted per run only for a run that exists: a run key's 403 says nothing of other ids, and neither
+          // does anything read from these counts.
+          const runId = this.#ctx.store.has(r.id) ? r.id : undefined;
+          this.#ctx.refusedPosts.record(runId, refusalReason(r.req, err));
+          throw err;
+        }
       },
     },
     {
