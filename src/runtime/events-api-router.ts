@@ -369,7 +369,12 @@ function streamOffset(req: IncomingMessage, query: URLSearchParams): number {
 
 function* eventsPageParts(events: readonly { json: string }[], tail: string): Generator<string> {
   yield '{"events":[';
-  for (let i = 0; i < events.length; i++) yield i === 0 ? (events[i] as { json: string }).json : `,${events[i]?.json}`;
+  // The stored strings as they are: a "," joined to each would be a new string per event, flattened when written
+  // (on Node 24, 80 readers of a 2 MiB page left ~50 MiB of such garbage behind).
+  for (let i = 0; i < events.length; i++) {
+    if (i > 0) yield ",";
+    yield (events[i] as { json: string }).json;
+  }
   yield tail;
 }
 
