@@ -2,6 +2,7 @@ import { writeSync } from "node:fs";
 import { createRequire } from "node:module";
 import type { DestinationStream, Logger, pino as Pino } from "pino";
 import { ENV, type Env, readEnvSetting } from "./config.js";
+import { printable } from "./events/printable.js";
 import { REDACT_PATHS, REDACTED } from "./redact.js";
 
 export type { Logger } from "pino";
@@ -50,27 +51,16 @@ export function formatLogLine(line: string): string {
   }
   const name = typeof entry.name === "string" ? entry.name : "structure-run-events";
   const level = LEVEL_NAMES[entry.level as number] ?? String(entry.level);
-  let text = `${name} ${level}: ${typeof entry.msg === "string" ? visible(entry.msg) : ""}`;
+  let text = `${name} ${level}: ${typeof entry.msg === "string" ? printable(entry.msg) : ""}`;
   for (const [key, value] of Object.entries(entry)) {
-    if (!BASE_FIELDS.has(key)) text += ` ${key}=${JSON.stringify(value)}`;
+    if (!BASE_FIELDS.has(key)) text += ` ${printable(key)}=${printable(JSON.stringify(value) ?? String(value))}`;
   }
   const err = entry.err as { type?: unknown; message?: unknown } | undefined;
   // An error whose message the line already says is not said twice.
-  if (err !== undefined && err !== null && typeof err === "object" && !text.includes(visible(String(err.message)))) {
-    text += ` (${typeof err.type === "string" ? err.type : "Error"}: ${visible(String(err.message))})`;
+  if (err !== undefined && err !== null && typeof err === "object" && !text.includes(printable(String(err.message)))) {
+    text += ` (${typeof err.type === "string" ? printable(err.type) : "Error"}: ${printable(String(err.message))})`;
   }
   return `${text}\n`;
-}
-
-/**
- * Control characters escaped: one entry stays one line, and text from outside (a server's error body) cannot
- * send escape sequences to the terminal. JSON lines escape them already.
- */
-function visible(text: string): string {
-  // biome-ignore lint/suspicious/noControlCharactersInRegex: matching control characters is the point.
-  return text.replace(/[\u0000-\u001f\u007f-\u009f]/g, (c) =>
-    c === "\n" ? "\\n" : `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`,
-  );
 }
 
 /** Writes each line synchronously to `fd`, formatted when asked: a warning just before exit is not lost. */

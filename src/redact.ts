@@ -1,3 +1,5 @@
+import { printable } from "./events/printable.js";
+
 /**
  * Paths pino censors in every log line. Redaction is configuration, not care: even a careless
  * `logger.info({ headers })` cannot print the key.
@@ -23,6 +25,15 @@ export const REDACTED = "[redacted]";
  */
 export function redactSecret(text: string, secret: string): string {
   return secret === "" ? text : text.replaceAll(secret, REDACTED);
+}
+
+/**
+ * Text a server sent (an error body, a transport error's description) as a message may quote it: the secret
+ * censored, cut to `maxChars`, then control characters escaped, so that an answer holding ANSI escapes cannot
+ * recolour, retitle or clear the terminal the message is printed on.
+ */
+export function serverText(text: string, secret: string, maxChars: number): string {
+  return printable(redactSecret(text, secret).slice(0, maxChars));
 }
 
 /**

@@ -60,6 +60,11 @@ describe("formatLogLine", () => {
     expect(formatLogLine(line)).toBe("structure-run-events error: body: \\u001b[2J\\nsecond line\\u0007\n");
   });
 
+  it("escapes DEL and C1 controls (U+009B is a terminal's CSI) in the message and in extra fields", () => {
+    const line = pinoLine((l) => l.error({ body: "a\u009b2Jb\u007f", "k\u001b": 1 }, "m\u009bx"));
+    expect(formatLogLine(line)).toBe('structure-run-events error: m\\u009bx body="a\\u009b2Jb\\u007f" k\\u001b=1\n');
+  });
+
   it("passes through what is not pino JSON", () => {
     expect(formatLogLine("plain")).toBe("plain\n");
   });

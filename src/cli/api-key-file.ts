@@ -1,5 +1,6 @@
 import { closeSync, openSync, readSync } from "node:fs";
 import { ConfigError } from "../errors.js";
+import { quotedShort } from "../events/printable.js";
 
 /** A key is a line; a larger file is a mistake (the wrong path), read no further. */
 const MAX_KEY_FILE_BYTES = 64 * 1024;
@@ -35,5 +36,5 @@ export function readApiKeyFile(path: string): string {
 }
 
 function describe(path: string): string {
-  return path === "-" ? "(standard input)" : JSON.stringify(path);
+  return path === "-" ? "(standard input)" : quotedShort(path, 200);
 }

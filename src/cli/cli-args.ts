@@ -1,7 +1,7 @@
 import { parseArgs } from "node:util";
 import { DEFAULT_BASE_URL, ENV } from "../config.js";
 import { UsageError } from "../errors.js";
-import { printable } from "../events/printable.js";
+import { printable, quotedShort } from "../events/printable.js";
 
 export const USAGE = `Usage: structure-run-events <command> [options]
 
@@ -152,7 +152,7 @@ export function parseCommand(argv: readonly string[]): Command {
       };
     }
     default:
-      throw new UsageError(`unknown command "${name}": use run, serve or tail`);
+      throw new UsageError(`unknown command ${quotedShort(name)}: use run, serve or tail`);
   }
 }
 
@@ -210,7 +210,7 @@ function parse(command: string, args: string[], options: OptionSpec, allowPositi
   const stray = parsed.positionals[0];
   if (!allowPositionals && stray !== undefined) {
     throw new UsageError(
-      `${command} takes no argument before "--", got ${JSON.stringify(stray)}: put the structure's command after ` +
+      `${command} takes no argument before "--", got ${quotedShort(stray)}: put the structure's command after ` +
         `"--", e.g. ${command} -- node my-structure.js`,
     );
   }
@@ -240,7 +240,7 @@ function port(value: string | boolean | undefined, fallback: number): number {
 function integer(flag: string, value: string | boolean | undefined, fallback: number): number {
   if (value === undefined) return fallback;
   if (typeof value !== "string" || !/^\d+$/.test(value)) {
-    throw new UsageError(`${flag} must be a non-negative integer, got "${String(value)}"`);
+    throw new UsageError(`${flag} must be a non-negative integer, got ${quotedShort(String(value))}`);
   }
   return Number(value);
 }

@@ -171,7 +171,7 @@ export class LiveView {
   #output({ output, outputError, fromOffset = 0, refusedPosts }: SummaryInput): string {
     if (outputError !== undefined) return `unknown: ${outputError}`;
     if (output !== null && output !== undefined) {
-      const shown = JSON.stringify(artifactValue(output)) ?? String(output);
+      const shown = printable(JSON.stringify(artifactValue(output)) ?? String(output));
       // As the live line shows it (`output error "…"`): a failed run's output is its error, not a result.
       return (output as { type?: unknown }).type === "ErrorArtifact"
         ? `${this.#paint("error", STATUS_COLOURS.ERROR as string)} ${shown}`

@@ -1,5 +1,6 @@
 import { checkBaseUrl, DEFAULT_BASE_URL, ENV, type Env, resolveStringSetting } from "../config.js";
 import { EventsApiError, UsageError } from "../errors.js";
+import { printable, quotedShort } from "../events/printable.js";
 import { EventsClient } from "../local.js";
 import { redactSecret } from "../redact.js";
 import { readApiKeyFile } from "./api-key-file.js";
@@ -66,7 +67,7 @@ export async function tailCommand(options: TailCommandOptions, env: Env = proces
           (run) => ({ output: run.output ?? null }),
           (error: unknown) => ({
             output: null,
-            outputError: `could not read the run (${error instanceof Error ? error.message : String(error)})`,
+            outputError: `could not read the run (${printable(error instanceof Error ? error.message : String(error))})`,
           }),
         ));
       view.summary({ ...summary, fromOffset: options.offset });
@@ -79,7 +80,7 @@ export async function tailCommand(options: TailCommandOptions, env: Env = proces
     await view.drained();
     // The origin only: the URL passed the check above, so it holds no credentials; the key is kept out anyway.
     process.stderr.write(
-      `structure-run-events: tail could not follow run ${JSON.stringify(options.runId)} at ${redactSecret(url.origin, apiKey)}: ${error.message}\n`,
+      `structure-run-events: tail could not follow run ${quotedShort(options.runId)} at ${redactSecret(url.origin, apiKey)}: ${printable(error.message)}\n`,
     );
     return 1;
   } finally {

@@ -5,7 +5,7 @@ import * as z from "zod";
 import { checkApiKey, checkBaseUrl, delaySetting } from "../config.js";
 import { ConfigError, EventsApiError } from "../errors.js";
 import { type EventDetail, EventDetailSchema, type EventsPage, EventsPageSchema } from "../events/wire-schemas.js";
-import { redactSecret } from "../redact.js";
+import { serverText } from "../redact.js";
 import { MAX_JSON_DEPTH } from "../runtime/events-api-emulator-options.js";
 import { exceedsJsonDepth } from "../runtime/json-depth.js";
 import { isTerminalEvent } from "../web/terminal-event.js";
@@ -413,7 +413,7 @@ export class EventsClient {
   async #describe(response: Dispatcher.ResponseData): Promise<string> {
     const status = response.statusCode;
     const bytes = await readAtMost(response.body, ERROR_BODY_BYTES, true).catch(() => Buffer.alloc(0));
-    const text = redactSecret((bytes ?? Buffer.alloc(0)).toString("utf8"), this.#apiKey).slice(0, ERROR_BODY_CHARS);
+    const text = serverText((bytes ?? Buffer.alloc(0)).toString("utf8"), this.#apiKey, ERROR_BODY_CHARS);
     // 403 comes with a key the API knows but that may not read this run: a wrong run id gives it too.
     const hint =
       status === 401

@@ -1,5 +1,5 @@
 import type { Agent, ClientRequest, IncomingMessage, RequestOptions } from "node:http";
-import { redactSecret } from "../redact.js";
+import { serverText } from "../redact.js";
 import type { BatchSender, SendOutcome, SyncSendResult } from "./batch-sender.js";
 import {
   classifyError,
@@ -147,7 +147,7 @@ export class EventsApiSender implements BatchSender {
     const done = (): void => {
       const text = Buffer.concat(chunks, Math.min(size, limit)).toString("utf8");
       // A server that echoes the request must not make the key reach a log through an error message.
-      const message = redactSecret(text, this.#apiKey).slice(0, MAX_ERROR_BODY_CHARS);
+      const message = serverText(text, this.#apiKey, MAX_ERROR_BODY_CHARS);
       if (kind === "retry") {
         const retryAfterMs = parseRetryAfter(response.headers["retry-after"]);
         finish({
@@ -201,6 +201,6 @@ export class EventsApiSender implements BatchSender {
     }
     const text = describeTransportError(code, message, errorClass);
     const described = errorClass === "connect" ? `cannot connect to ${this.#origin} (${text})` : text;
-    return redactSecret(described, this.#apiKey).slice(0, MAX_ERROR_BODY_CHARS);
+    return serverText(described, this.#apiKey, MAX_ERROR_BODY_CHARS);
   }
 }

@@ -159,6 +159,17 @@ describe("parseCommand: help and version", () => {
 });
 
 describe("parseCommand: bad input throws UsageError (ERR_USAGE) naming the problem", () => {
+  it("an argument echoed in a message is escaped and cut: a command line cannot drive the terminal", () => {
+    const hostile = `\u001b]0;pwned\u0007\u001b[2J${"x".repeat(500)}`;
+    for (const argv of [[hostile], ["tail", "r", `--offset=1${hostile}`], ["run", hostile, "--", "x"]]) {
+      const { message } = usageError(argv);
+      // biome-ignore lint/suspicious/noControlCharactersInRegex: looking for control characters is the point.
+      expect(message).not.toMatch(/[\u0000-\u001f\u007f-\u009f]/);
+      expect(message).toContain("\\u001b]0;pwned\\u0007");
+      expect(message.length).toBeLessThan(300);
+    }
+  });
+
   it("an unknown command", () => {
     expect(usageError(["frobnicate"]).message).toMatch(/unknown command "frobnicate"/);
     expect(usageError(["--json"]).message).toMatch(/unknown command "--json"/);

@@ -149,6 +149,19 @@ describe("EventsClient reads JSON answers within bounds", () => {
     expect(message).not.toContain(KEY);
   });
 
+  it("an error answer holding escape sequences: the message quotes them escaped, never raw", async () => {
+    const base = await serve((_req, res) => {
+      res.writeHead(401, { "content-type": "text/plain" });
+      res.end("nope\u001b[31mRED\u001b]0;pwned\u0007\u009b2J");
+    });
+    const client = new EventsClient({ baseUrl: base, apiKey: KEY });
+    const error = await within(10_000, failure(client.getRun(RUN_ID)), "the 401");
+    expect(error).toMatchObject({ code: "ERR_EVENTS_API", status: 401 });
+    expect((error as Error).message).toContain("nope\\u001b[31mRED\\u001b]0;pwned\\u0007\\u009b2J");
+    // biome-ignore lint/suspicious/noControlCharactersInRegex: looking for control characters is the point.
+    expect((error as Error).message).not.toMatch(/[\u0000-\u001f\u007f-\u009f]/);
+  });
+
   it("an answer trickled byte by byte: EventsApiError (status 0) at requestTimeoutMs", async () => {
     const base = await serve((_req, res) => {
       res.writeHead(200, { "content-type": "application/json" });

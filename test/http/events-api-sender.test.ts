@@ -85,6 +85,20 @@ describe("error bodies: read at most what is kept", () => {
   });
 });
 
+describe("a server's words are quoted, never obeyed", () => {
+  it("escape sequences and control characters in an error body are escaped in the message (C0, DEL, C1)", async () => {
+    const server = await startFaultServer({ apiKey: "test-key" });
+    servers.push(server);
+    server.queue({ kind: "status", status: 400, body: "bad\u001b[31mRED\u001b]0;pwned\u0007\u009b2J\u007fend\nnext" });
+    const outcome = await sender(server.url).send("[]", new AbortController().signal);
+    expect(outcome.kind).toBe("rejected");
+    const message = (outcome as { message: string }).message;
+    expect(message).toBe("bad\\u001b[31mRED\\u001b]0;pwned\\u0007\\u009b2J\\u007fend\\nnext");
+    // biome-ignore lint/suspicious/noControlCharactersInRegex: looking for control characters is the point.
+    expect(message).not.toMatch(/[\u0000-\u001f\u007f-\u009f]/);
+  });
+});
+
 describe("what cannot be sent is not retried", () => {
   it.each(["a\nb", "a\u0001b", "key-😀", "a\u007fb"])(
     "a key Node's HTTP client refuses (%j) is an invalid_request, not a retry",
