@@ -143,7 +143,7 @@ export class EventsApiEmulator {
   async #listen(): Promise<void> {
     const { host, port, eventsFile } = this.#options;
     if (eventsFile !== undefined) {
-      this.#eventLog = await NdjsonEventLog.open(eventsFile, this.#logger);
+      this.#eventLog = await NdjsonEventLog.open(eventsFile, this.#logger, this.#options.streamStallTimeoutMs);
       this.#store.eventLog = this.#eventLog;
     }
     const o = this.#options;

@@ -138,7 +138,12 @@ export class EventsApiRouter {
     {
       pattern: /^\/api\/structure-runs\/([^/]+)\/?$/,
       methods: ["GET"],
-      handle: (r) => sendJson(r.res, 200, this.#ctx.store.resource(this.#authorizeRun(r.req, r.id))),
+      handle: (r) => {
+        // The run's JSON is shared by every reader until it changes; each reader takes it at its own pace.
+        const json = this.#ctx.store.resourceJson(this.#authorizeRun(r.req, r.id)) ?? "null";
+        const head = { "content-type": "application/json; charset=utf-8", "content-length": Buffer.byteLength(json) };
+        return sendPaced(r.res, head, [json], this.#ctx.streamStallTimeoutMs);
+      },
     },
     {
       pattern: /^\/api\/structure-runs\/?$/,

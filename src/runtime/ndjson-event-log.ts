@@ -1,5 +1,6 @@
 import type { WriteStream } from "node:fs";
 import { open } from "node:fs/promises";
+import { boundDelay } from "../delays.js";
 import { ConfigError } from "../errors.js";
 import type { Logger } from "../logger.js";
 
@@ -23,19 +24,24 @@ const CLOSE_GRACE_MS = 5_000;
  *
  * A file slower than the producers (a slow disk, a pipe read slowly) would make the stream queue every line in
  * memory; `drained()` lets the emulator hold its POST answers until the queue is written, so producers wait
- * instead (the same rule as an SSE reader's backpressure).
+ * instead (the same rule as an SSE reader's backpressure). A file that takes nothing for `stallTimeoutMs` (a FIFO
+ * nobody reads) is given up, as a stalled reader is dropped: said once, and later events stay in memory only.
  */
 export class NdjsonEventLog {
   readonly path: string;
   readonly #stream: WriteStream;
   readonly #logger: Logger;
+  readonly #stallTimeoutMs: number;
   #failed = false;
   #closed: Promise<void> | undefined;
+  /** The one wait for `drain` that every held POST shares (one set of listeners, however many wait). */
+  #draining: Promise<void> | undefined;
 
-  private constructor(path: string, stream: WriteStream, logger: Logger) {
+  private constructor(path: string, stream: WriteStream, logger: Logger, stallTimeoutMs: number) {
     this.path = path;
     this.#stream = stream;
     this.#logger = logger;
+    this.#stallTimeoutMs = stallTimeoutMs;
     stream.on("error", (err) => {
       if (this.#failed) return;
       this.#failed = true;
@@ -44,7 +50,7 @@ export class NdjsonEventLog {
   }
 
   /** Throws `ConfigError` (naming `eventsFile`) when the file cannot be opened for appending, saying why. */
-  static async open(path: string, logger: Logger): Promise<NdjsonEventLog> {
+  static async open(path: string, logger: Logger, stallTimeoutMs: number): Promise<NdjsonEventLog> {
     let handle: Awaited<ReturnType<typeof open>>;
     try {
       handle = await open(path, "a");
@@ -54,7 +60,7 @@ export class NdjsonEventLog {
       throw new ConfigError("eventsFile", `cannot write the events file ${JSON.stringify(path)}: ${why} (${code})`);
     }
     // 1 MiB queued before producers are held: a few full batches, so a normal disk never makes a POST wait.
-    return new NdjsonEventLog(path, handle.createWriteStream({ highWaterMark: 1 << 20 }), logger);
+    return new NdjsonEventLog(path, handle.createWriteStream({ highWaterMark: 1 << 20 }), logger, stallTimeoutMs);
   }
 
   /** `lines` is one or more JSON texts, each followed by "\n". */
@@ -67,17 +73,35 @@ export class NdjsonEventLog {
   drained(): Promise<void> {
     const stream = this.#stream;
     if (!stream.writableNeedDrain || this.#failed || stream.destroyed) return Promise.resolve();
-    return new Promise<void>((resolve) => {
+    this.#draining ??= new Promise<void>((resolve) => {
       const done = () => {
+        clearTimeout(stall);
         stream.off("drain", done);
         stream.off("close", done);
         stream.off("error", done);
+        this.#draining = undefined;
         resolve();
       };
+      const stall = setTimeout(() => {
+        this.#giveUp();
+        done();
+      }, boundDelay(this.#stallTimeoutMs));
+      stall.unref();
       stream.on("drain", done);
       stream.on("close", done);
       stream.on("error", done);
     });
+    return this.#draining;
+  }
+
+  #giveUp(): void {
+    if (this.#failed) return;
+    this.#failed = true;
+    this.#logger.error(
+      { path: this.path, unwrittenBytes: this.#stream.writableLength, stallTimeoutMs: this.#stallTimeoutMs },
+      "the events file took nothing for stallTimeoutMs; it is given up: later events are kept in memory only",
+    );
+    this.#stream.destroy();
   }
 
   /** Flushes what was appended and closes the file. Idempotent; never rejects. */

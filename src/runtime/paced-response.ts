@@ -17,13 +17,28 @@ export async function sendPaced(
 ): Promise<void> {
   res.writeHead(200, head);
   for (const part of parts) {
-    if (res.destroyed) return;
-    if (!res.write(part) && !(await drained(res, stallTimeoutMs))) {
-      res.destroy();
-      return;
+    // A long part (a run whose output is megabytes) goes in slices, which V8 makes without copying the string.
+    // A slice never ends between the two halves of a surrogate pair: each would be written as U+FFFD.
+    for (let at = 0; at < part.length; ) {
+      if (res.destroyed) return;
+      let end = Math.min(part.length, at + SLICE_CHARS);
+      if (end < part.length && isHighSurrogate(part.charCodeAt(end - 1))) end -= 1;
+      const slice = at === 0 && end === part.length ? part : part.slice(at, end);
+      at = end;
+      if (!res.write(slice) && !(await drained(res, stallTimeoutMs))) {
+        res.destroy();
+        return;
+      }
     }
   }
   res.end();
+}
+
+/** The most of one part written at once: about a socket's high-water mark. */
+const SLICE_CHARS = 64 * 1024;
+
+function isHighSurrogate(code: number): boolean {
+  return code >= 0xd800 && code <= 0xdbff;
 }
 
 /** True once `res` drains; false when it closes first or takes nothing for `timeoutMs`. */

@@ -21,6 +21,8 @@ export type EventSubscriber = (event: StoredEvent) => void;
 
 interface RunRecord {
   resource: StructureRunResource;
+  /** `resource` as JSON, made on first read after each change and shared by every reader until the next. */
+  resourceJson: string | undefined;
   readonly apiKey: string;
   readonly envVars: Readonly<Record<string, string>>;
   readonly events: StoredEvent[];
@@ -77,6 +79,7 @@ export class RunStore {
         status_detail: null,
         env_var_names: Object.keys(envVars).sort(),
       },
+      resourceJson: undefined,
       apiKey: generateApiKey(),
       envVars: Object.freeze(envVars),
       events: [],
@@ -105,6 +108,17 @@ export class RunStore {
   resource(runId: string): StructureRunResource | undefined {
     const record = this.#runs.get(runId);
     return record === undefined ? undefined : structuredClone(record.resource);
+  }
+
+  /**
+   * The wire form as JSON, serialised once per change of the run: a reader of a run whose output is megabytes,
+   * or of the runs page, shares the one string rather than getting its own copy.
+   */
+  resourceJson(runId: string): string | undefined {
+    const record = this.#runs.get(runId);
+    if (record === undefined) return undefined;
+    record.resourceJson ??= JSON.stringify(record.resource);
+    return record.resourceJson;
   }
 
   /** The run whose key has this SHA-256 digest, if any. */
@@ -176,6 +190,7 @@ export class RunStore {
         const output = payload.output_task_output;
         record.resource.output = isPlainObject(output) ? output : null;
         record.resource.updated_at = detail.created_at;
+        record.resourceJson = undefined;
       }
       stored.push(this.#push(record, detail, jsons[i] as string));
     });
@@ -210,6 +225,7 @@ export class RunStore {
     } as SystemEventDetail;
     record.resource.status = to;
     record.resource.updated_at = createdAt;
+    record.resourceJson = undefined;
     if (isTerminalStatus(to)) {
       record.resource.completed_at = createdAt;
       record.resource.status_detail = "status_detail" in parsed ? { ...parsed.status_detail } : null;

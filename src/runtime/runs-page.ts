@@ -26,7 +26,7 @@ export function sendRunsPage(
   const offset = intParam(query, "offset", 0);
   const limit = Math.min(intParam(query, "limit", RUNS_PAGE_DEFAULT_LIMIT), RUNS_PAGE_MAX_LIMIT);
   const ids = store.runIds().reverse();
-  const runs = ids.slice(offset, offset + limit).map((id) => JSON.stringify(store.resource(id)));
+  const runs = ids.slice(offset, offset + limit).map((id) => store.resourceJson(id) ?? "null");
   const parts = [
     '{"structure_runs":[',
     ...runs.map((run, i) => (i === 0 ? run : `,${run}`)),

@@ -88,6 +88,46 @@ describe("an events file slower than the producers", () => {
     }
   });
 
+  it("a file that takes nothing for streamStallTimeoutMs is given up once; held POSTs are answered, nothing lost", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "sre-hostile-"));
+    const fifo = join(dir, "events.fifo");
+    execFileSync("mkfifo", [fifo]);
+    const reader = spawn("sh", ["-c", 'exec 3<"$FIFO"; sleep 60'], {
+      env: { PATH: process.env.PATH, FIFO: fifo },
+      stdio: "ignore",
+    });
+    const warnings: Error[] = [];
+    const onWarning = (w: Error): void => {
+      warnings.push(w);
+    };
+    process.on("warning", onWarning);
+    try {
+      const log = captureLogger();
+      const emulator = await startEmulator({ eventsFile: fifo, logger: log.logger, streamStallTimeoutMs: 500 });
+      const run = emulator.createRun();
+      const token = `,"token":"${"x".repeat(1_000)}"`;
+      const batch = (from: number) =>
+        `[${Array.from({ length: 1_200 }, (_, i) => envelopeJson("TextChunkEvent", hexId(from + i + 1), token)).join(",")}]`;
+      // Twenty POSTs held on the one stalled file at once: one shared wait, not twenty sets of listeners.
+      const answers = await within(
+        10_000,
+        Promise.all(Array.from({ length: 20 }, (_, k) => post(emulator, run, batch(k * 1_200)))),
+        "the held POSTs' answers",
+      );
+      expect(answers.map((a) => a.status)).toEqual(Array(20).fill(202));
+      expect((await within(5_000, post(emulator, run, batch(24_000)), "a later POST")).status).toBe(202);
+      expect(emulator.events(run.structure_run_id)).toHaveLength(21 * 1_200);
+      const givenUp = log.entries(50).filter((e) => e.msg.includes("it is given up"));
+      expect(givenUp).toHaveLength(1);
+      await within(15_000, emulator.close(), "close()");
+      expect(warnings.map((w) => w.name)).not.toContain("MaxListenersExceededWarning");
+    } finally {
+      process.off("warning", onWarning);
+      reader.kill("SIGKILL");
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it("close() does not wait past its grace period for a file that never takes the last lines", async () => {
     const dir = mkdtempSync(join(tmpdir(), "sre-hostile-"));
     const fifo = join(dir, "events.fifo");

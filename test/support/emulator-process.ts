@@ -11,7 +11,9 @@ import { EventsApiEmulator } from "../../src/local.js";
 setFlagsFromString("--expose-gc");
 const gc = runInNewContext("gc") as () => void;
 
-const emulator = new EventsApiEmulator();
+// MAX_BODY_BYTES: a larger body limit, for a run whose output is larger than loopback's kernel buffers.
+const maxBodyBytes = process.env.MAX_BODY_BYTES === undefined ? undefined : Number(process.env.MAX_BODY_BYTES);
+const emulator = new EventsApiEmulator(maxBodyBytes === undefined ? {} : { maxBodyBytes });
 await emulator.start();
 const run = emulator.createRun();
 process.stdout.write(`READY ${emulator.url} ${emulator.apiKey} ${run.structure_run_id} ${run.apiKey}\n`);
