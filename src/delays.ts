@@ -44,3 +44,11 @@ export function timeoutOf(options: unknown): number | undefined {
  * for it: the guarantee that nothing outlives a deadline must not rest on every transport honouring its abort signal.
  */
 export const TRANSPORT_GRACE_MS = 100;
+
+/**
+ * How long past a `timeoutMs` the bus waits for a driver's `flush` or `shutdown` before it stops waiting and counts
+ * the events it handed that driver as pending: a driver bounds itself by `timeoutMs` (the Cloud driver's shutdown
+ * then takes at most two `TRANSPORT_GRACE_MS` more), so this only ever cuts off one that never settles. Less than
+ * runStructure's exit margin, so that the bus has given up on such a driver before the run gives up on delivery.
+ */
+export const DRIVER_GRACE_MS = 500;

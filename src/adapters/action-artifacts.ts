@@ -7,6 +7,16 @@ import { type Artifact, makeArtifact } from "../events/artifacts.js";
  */
 export function toolOutputArtifact(tag: string, output: unknown, isError: boolean): Artifact {
   const name = `${tag} output`;
+  try {
+    return outputArtifact(output, isError, name);
+  } catch (error) {
+    // A result that resists being read (a Proxy whose traps throw): that is the call's outcome. Thrown from here it
+    // would end the stream, and the step's ActionsSubtask events would never be published.
+    return makeArtifact("ErrorArtifact", `the tool's output cannot be read: ${errorMessage(error)}`, name);
+  }
+}
+
+function outputArtifact(output: unknown, isError: boolean, name: string): Artifact {
   if (isError || output instanceof Error) return makeArtifact("ErrorArtifact", errorMessage(output), name);
   if (typeof output === "string") return makeArtifact("TextArtifact", output, name);
   if (typeof output === "boolean") return makeArtifact("BooleanArtifact", output, name);

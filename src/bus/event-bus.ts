@@ -1,3 +1,4 @@
+import { DRIVER_GRACE_MS, timeoutOf } from "../delays.js";
 import { describeThrown } from "../describe-value.js";
 import {
   addReports,
@@ -6,6 +7,7 @@ import {
   emptyReport,
   type FlushOptions,
 } from "../drivers/event-listener-driver.js";
+import { type DriverAnswer, settleReport, settleReportSync } from "../drivers/settle-report.js";
 import { InvalidEventError, ListenerError } from "../errors.js";
 import type { EventInput, EventType } from "../events/event-schemas.js";
 import { serializeEvent } from "../events/serialize-event.js";
@@ -40,7 +42,11 @@ export class EventBus {
   #listeners: readonly EventListener[] = [];
   readonly #onListenerError: ((error: ListenerError) => void) | undefined;
   readonly #logger: Logger | undefined;
-  readonly #errorLog = new ListenerErrorLog(() => this.#logger ?? lentLoggers.get(this) ?? getDefaultLogger());
+  readonly #errorLog = new ListenerErrorLog(() => this.#loggerNow());
+  /** Events handed to each driver: what a driver that does not answer in time has left unconfirmed. */
+  readonly #handed = new WeakMap<EventListenerDriver, number>();
+  /** What was already said about each driver's answers, so that a driver wrong on every flush costs one line. */
+  readonly #said = new WeakMap<EventListenerDriver, Set<string>>();
 
   constructor(options: EventBusOptions = {}) {
     this.#onListenerError = options.onListenerError;
@@ -87,34 +93,103 @@ export class EventBus {
 
   /**
    * Flushes every listener's driver, whatever its type filter: a filtered-out final event must not
-   * leave a batch unsent. Resolves with summed counts; never rejects.
+   * leave a batch unsent. Resolves with summed counts; never rejects. A driver that answers with something other
+   * than a report (or throws) counts as an empty report; with `timeoutMs`, one that has not answered
+   * `DRIVER_GRACE_MS` after it counts every event this bus handed it as pending. Either is logged once per driver.
    */
   async flush(options?: FlushOptions): Promise<DeliveryReport> {
     this.#errorLog.summarize();
-    return addReports(await Promise.all(this.#drivers().map((d) => settle(() => d.flush(options)))));
+    return this.#settleAll("flush", options, (d) => d.flush(options));
   }
 
   /**
    * For a process 'exit' handler, where the event loop will not turn again: every driver that can deliver
-   * synchronously does so now (blocking, under `timeoutMs`) and stops. Never throws.
+   * synchronously does so now (blocking, under `timeoutMs`) and stops. Never throws: an exit handler that throws
+   * would replace the exit code, and a driver's failure must not.
    */
   flushSync(options?: FlushOptions): DeliveryReport {
     this.#errorLog.summarize();
     const reports: DeliveryReport[] = [];
     for (const driver of this.#drivers()) {
+      let flushSync: unknown;
       try {
-        if (driver.flushSync !== undefined) reports.push(driver.flushSync(options));
+        flushSync = driver.flushSync;
       } catch {
-        // An exit handler that throws would replace the exit code; a driver's failure must not.
+        // A driver whose very methods cannot be read has nothing to deliver synchronously.
       }
+      if (typeof flushSync !== "function") continue;
+      const answer = settleReportSync(() => flushSync.call(driver, options));
+      reports.push(this.#reportOf(driver, "flushSync", answer, undefined));
     }
     return addReports(reports);
   }
 
-  /** Shuts every driver down under one deadline. Listeners stay registered; drivers refuse new events. */
+  /**
+   * Shuts every driver down under one deadline (`timeoutMs`, else each driver's own). Listeners stay registered;
+   * drivers refuse new events. What a driver answers is read as by `flush`.
+   */
   async shutdown(options?: FlushOptions): Promise<DeliveryReport> {
     this.#errorLog.summarize();
-    return addReports(await Promise.all(this.#drivers().map((d) => settle(() => d.shutdown(options)))));
+    return this.#settleAll("shutdown", options, (d) => d.shutdown(options));
+  }
+
+  async #settleAll(
+    method: "flush" | "shutdown",
+    options: FlushOptions | undefined,
+    call: (driver: EventListenerDriver) => unknown,
+  ): Promise<DeliveryReport> {
+    const timeoutMs = timeoutOf(options);
+    const deadlineMs = timeoutMs === undefined ? undefined : timeoutMs + DRIVER_GRACE_MS;
+    const reports = await Promise.all(
+      this.#drivers().map(async (driver) =>
+        this.#reportOf(driver, method, await settleReport(() => call(driver), deadlineMs), deadlineMs),
+      ),
+    );
+    return addReports(reports);
+  }
+
+  /** A driver's answer as a report, saying once per driver and kind what was wrong with it. */
+  #reportOf(
+    driver: EventListenerDriver,
+    method: string,
+    answer: DriverAnswer,
+    deadlineMs: number | undefined,
+  ): DeliveryReport {
+    if (answer.kind === "report") return answer.report;
+    const said = this.#said.get(driver) ?? new Set<string>();
+    this.#said.set(driver, said);
+    const first = !said.has(answer.kind);
+    said.add(answer.kind);
+    if (answer.kind === "timed_out") {
+      const pending = this.#handed.get(driver) ?? 0;
+      if (first) {
+        this.#log(
+          "error",
+          `an EventListenerDriver's ${method} did not settle within ${deadlineMs} ms: the ${pending} event(s) handed to it count as pending (not confirmed delivered)`,
+        );
+      }
+      return { ...emptyReport(), pending };
+    }
+    if (first) {
+      const how =
+        answer.kind === "threw"
+          ? `threw or rejected (${answer.what})`
+          : `returned ${answer.what}, not a DeliveryReport`;
+      this.#log("warn", `an EventListenerDriver's ${method} ${how}: counted as an empty report`);
+    }
+    return emptyReport();
+  }
+
+  #log(level: "warn" | "error", message: string): void {
+    try {
+      this.#loggerNow()[level](message);
+    } catch {
+      // A logger that throws has nowhere left to report to; flush must still resolve.
+    }
+  }
+
+  #loggerNow(): Logger {
+    return this.#logger ?? lentLoggers.get(this) ?? getDefaultLogger();
   }
 
   #drivers(): EventListenerDriver[] {
@@ -129,8 +204,11 @@ export class EventBus {
       out = this.#transform(listener, snapshot);
       if (out === undefined) return;
     }
+    const driver = listener.driver;
+    if (driver === undefined) return;
     try {
-      listener.driver?.publishEvent(out);
+      driver.publishEvent(out);
+      this.#handed.set(driver, (this.#handed.get(driver) ?? 0) + 1);
     } catch (error) {
       // The driver contract says publishEvent never throws; one that does must not break the publisher.
       this.#report(
@@ -203,15 +281,6 @@ function checkSize(snapshot: SerializedEvent, listeners: readonly EventListener[
         `${snapshot.type} is ${snapshot.bytes} bytes serialised, over the ${limit}-byte maximum batch size; split it or raise the limit`,
       );
     }
-  }
-}
-
-async function settle(report: () => Promise<DeliveryReport>): Promise<DeliveryReport> {
-  try {
-    return await report();
-  } catch {
-    // A third-party driver that throws or rejects still must not make flush reject.
-    return emptyReport();
   }
 }
 

@@ -8,6 +8,7 @@ import { type DeliveryReport, type EventListenerDriver, emptyReport } from "../d
 import { GriptapeCloudEventListenerDriver } from "../drivers/griptape-cloud-event-listener-driver.js";
 import { reportOutputLossElsewhere } from "../drivers/output-loss-reporters.js";
 import { PrettyPrintEventListenerDriver } from "../drivers/pretty-print-event-listener-driver.js";
+import { settleReport } from "../drivers/settle-report.js";
 import { ConfigError, ShutDownError, StructureRunEventsError } from "../errors.js";
 import { type Artifact, toArtifact } from "../events/artifacts.js";
 import { getDefaultLogger, type Logger } from "../logger.js";
@@ -118,7 +119,9 @@ const EXIT_CODES: Record<RunEnd, number> = {
 
 /**
  * How long past the delivery deadline the run waits for its driver before giving up on it: a driver's shutdown
- * is bounded by the deadline already, this only stops one that never settles from holding the process.
+ * is bounded by the deadline already, this only stops one that never settles from holding the process. More than
+ * the bus's `DRIVER_GRACE_MS`, so that another driver on the bus that never settles has been given up on (by
+ * `bus.flush`) before this deadline can cost the run its own driver's report.
  */
 const EXIT_MARGIN_MS = 1_000;
 /** A setting to fix (a `ConfigError` with `exit: true`): 2, the code the CLI exits with for one. */
@@ -436,18 +439,8 @@ function errorArtifact(message: string): Artifact {
 
 /** Settles a driver or bus call: a report, or undefined when it threw, rejected or returned something else. */
 async function settle(call: () => Promise<DeliveryReport>): Promise<DeliveryReport | undefined> {
-  try {
-    const report = await call();
-    return isReport(report) ? report : undefined;
-  } catch {
-    return undefined;
-  }
-}
-
-function isReport(value: unknown): value is DeliveryReport {
-  if (typeof value !== "object" || value === null) return false;
-  const r = value as Record<string, unknown>;
-  return [r.sent, r.failed, r.dropped, r.pending].every((n) => typeof n === "number" && Number.isFinite(n));
+  const answer = await settleReport(call);
+  return answer.kind === "report" ? answer.report : undefined;
 }
 
 function safely<T>(step: () => T, onError?: (error: unknown) => void): T | undefined {

@@ -64,7 +64,11 @@ export interface LocalRunResult {
 
 export interface LocalRun {
   readonly run: StructureRun;
-  /** Resolves once the run's terminal SYSTEM event is recorded. Never rejects. */
+  /**
+   * Resolves once the run's terminal SYSTEM event is recorded, with the run as it ended. Never rejects. When the
+   * holder of the emulator ended the run itself meanwhile (`recordSystemEvent`), that end stands: `done` resolves
+   * with it (and its status) once the command exits.
+   */
   readonly done: Promise<LocalRunResult>;
   /**
    * Ctrl-C: sends `signal` to the structure's whole process group and marks the run CANCELLED when it exits. A
@@ -99,16 +103,37 @@ export function startLocalRun(options: LocalRunOptions): LocalRun {
     resolveDone = resolve;
   });
   // Read once the terminal event is recorded: the run as it ended, in its wire form (no key, no env var values).
+  // When the run had already ended in-process (the caller recorded a terminal SYSTEM event itself), that end is
+  // the run's, and so the result's status.
   const settle = (result: Omit<LocalRunResult, "run">): void => {
-    const { apiKey: _key, envVars: _envVars, ...resource } = emulator.getRun(runId) ?? run;
-    resolveDone({ ...result, run: resource });
+    let ended: StructureRun = run;
+    try {
+      ended = emulator.getRun(runId) ?? run;
+    } catch {
+      // The run as it started is all there is to give; `done` must resolve all the same.
+    }
+    const { apiKey: _key, envVars: _envVars, ...resource } = ended;
+    const status = isResultStatus(resource.status) ? resource.status : result.status;
+    resolveDone({ ...result, status, run: resource });
+  };
+  /**
+   * Records a SYSTEM event of the run's lifecycle unless the run's status has moved past it meanwhile: the emulator
+   * is in-process, and whoever holds it may record SYSTEM events too (`RunStateError`). Such a throw from a child
+   * process's event handler would be an uncaught exception in the host, and `done` would never resolve.
+   */
+  const record = (...event: Parameters<typeof emulator.recordSystemEvent>): void => {
+    try {
+      emulator.recordSystemEvent(...event);
+    } catch {
+      // The run's status is what it is; `settle` reports it as it ended.
+    }
   };
   let ended = false;
   const failToStart = (error: unknown): void => {
     if (ended) return;
     ended = true;
     const code = (error as NodeJS.ErrnoException | undefined)?.code;
-    emulator.recordSystemEvent(runId, "StructureRunError", {
+    record(runId, "StructureRunError", {
       status: "ERROR",
       status_detail: { error: startFailure(options.command, args, env, code) },
     });
@@ -141,7 +166,7 @@ export function startLocalRun(options: LocalRunOptions): LocalRun {
   let killTimer: NodeJS.Timeout | undefined;
 
   child.once("spawn", () => {
-    emulator.recordSystemEvent(runId, "StructureRunRunning", { status: "RUNNING", started_at: startedAt });
+    record(runId, "StructureRunRunning", { status: "RUNNING", started_at: startedAt });
   });
   child.once("error", (error: NodeJS.ErrnoException) => {
     // Only a failure to start gets here before 'spawn'; later errors (a failed kill) change nothing.
@@ -154,19 +179,23 @@ export function startLocalRun(options: LocalRunOptions): LocalRun {
     clearTimeout(killTimer);
     // After a failure to start, Node still emits "exit" (code -2): the run already ended as ERROR.
     if (ended || group === undefined) return;
-    void endLeftovers(child, group).then(() => {
-      ended = true;
-      const exitCode = code ?? 128 + (signal === null ? 0 : (constants.signals[signal] ?? 0));
-      const status = cancelled ? "CANCELLED" : exitCode === 0 ? "SUCCEEDED" : "FAILED";
-      const message = signal !== null ? `killed by ${signal}` : exitCode === 0 ? null : `exited with code ${exitCode}`;
-      emulator.recordSystemEvent(runId, "StructureRunCompleted", {
-        status,
-        started_at: startedAt,
-        completed_at: formatSystemTime(),
-        status_detail: { reason: REASONS[status], message, exit_code: exitCode },
+    // Whatever ending the leftovers does, the run ends: `done` never rejects and must not stay pending.
+    void endLeftovers(child, group)
+      .catch(() => {})
+      .then(() => {
+        ended = true;
+        const exitCode = code ?? 128 + (signal === null ? 0 : (constants.signals[signal] ?? 0));
+        const status = cancelled ? "CANCELLED" : exitCode === 0 ? "SUCCEEDED" : "FAILED";
+        const message =
+          signal !== null ? `killed by ${signal}` : exitCode === 0 ? null : `exited with code ${exitCode}`;
+        record(runId, "StructureRunCompleted", {
+          status,
+          started_at: startedAt,
+          completed_at: formatSystemTime(),
+          status_detail: { reason: REASONS[status], message, exit_code: exitCode },
+        });
+        settle({ exitCode, status });
       });
-      settle({ exitCode, status });
-    });
   });
 
   return {
@@ -248,6 +277,10 @@ function stdio(output: Output | undefined): number | "ignore" | "pipe" {
 }
 
 const REASONS = { SUCCEEDED: "Completed", FAILED: "Failed", CANCELLED: "Cancelled" } as const;
+
+function isResultStatus(status: string): status is LocalRunResult["status"] {
+  return status === "SUCCEEDED" || status === "FAILED" || status === "CANCELLED" || status === "ERROR";
+}
 
 /** `killAfterMs`, validated like every delay setting (see src/delays.ts): a timer past 2^31-1 ms fires at once. */
 function killAfterSetting(value: unknown): number {

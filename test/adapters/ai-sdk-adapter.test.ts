@@ -11,6 +11,7 @@ import { MockLanguageModelV3 } from "ai/test";
 import { describe, expect, it } from "vitest";
 import { ModelStreamError, publishAiSdkStream, StreamAbortedError } from "../../src/ai-sdk.js";
 import { ConfigError, EventListener } from "../../src/index.js";
+import { HOSTILE_VALUES } from "../support/hostile-values.js";
 import { brief, expectAllPythonShaped, Recorder } from "./adapter-harness.js";
 
 type ModelStreamResult = Awaited<ReturnType<MockLanguageModelV3["doStream"]>>;
@@ -332,6 +333,65 @@ describe("publishAiSdkStream: a tool that fails", () => {
     ]);
     expect(expectAllPythonShaped(recorder.events)).toBe(9);
   });
+});
+
+describe("publishAiSdkStream: a tool whose result resists being read", () => {
+  const trap = (): never => {
+    throw new Error("trap: cannot be read");
+  };
+  const results: Record<string, [() => unknown, RegExp]> = {
+    // The AI SDK passes this one through as it is: only `instanceof` (and what reads the prototype) throws.
+    "a Proxy whose prototype cannot be read": [
+      () => new Proxy({}, { getPrototypeOf: trap }),
+      /^the tool's output cannot be read: trap: cannot be read$/,
+    ],
+    "a Proxy whose every trap throws": [HOSTILE_VALUES.proxy!, /./],
+    "an object whose toJSON throws": [
+      HOSTILE_VALUES["throwing-to-primitive"]!,
+      /^the tool's output cannot be sent as JSON: ./,
+    ],
+    "a BigInt in a null-prototype object": [
+      HOSTILE_VALUES["null-prototype-bigint"]!,
+      /^the tool's output cannot be sent as JSON: ./,
+    ],
+    "an Error whose getters throw": [
+      HOSTILE_VALUES["error-with-throwing-getters"]!,
+      /^an error that cannot be printed$/,
+    ],
+  };
+  it.each(Object.keys(results))(
+    "%s becomes the call's ErrorArtifact, and the subtask's events are published",
+    async (name) => {
+      const [make, message] = results[name]!;
+      const recorder = new Recorder();
+      const hostile = tool({
+        inputSchema: jsonSchema<{ a: number; b: number }>({ type: "object" }),
+        execute: async (): Promise<unknown> => make(),
+      });
+      const model = scriptedModel([
+        ...text("t1", "Let me look."),
+        ...streamedToolCall("call_1", "Calculator_add", '{"a":1,"b":2}'),
+        finish("tool-calls", 5, 5),
+      ]);
+      const summary = await publishAiSdkStream(
+        streamText({ model, prompt: "1+2?", tools: { Calculator_add: hostile }, stopWhen: stepCountIs(1) }),
+        recorder.publishEvent,
+        { model, prompt: "1+2?" },
+      );
+      expect(summary.text).toBe("Let me look.");
+      const action = { tag: "call_1", name: "Calculator", path: "add", input: { values: { a: 1, b: 2 } } };
+      expect(recorder.events.filter((e) => e.type.endsWith("ActionsSubtaskEvent")).map(brief)).toEqual([
+        ["StartActionsSubtaskEvent", "Let me look.", [action], null],
+        [
+          "FinishActionsSubtaskEvent",
+          "Let me look.",
+          [action],
+          [["call_1 output", "ErrorArtifact", expect.stringMatching(message)]],
+        ],
+      ]);
+      expectAllPythonShaped(recorder.events);
+    },
+  );
 });
 
 describe("publishAiSdkStream: abort", () => {

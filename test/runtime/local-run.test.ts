@@ -6,6 +6,7 @@ import fc from "fast-check";
 import { afterEach, describe, expect, it } from "vitest";
 import { ConfigError } from "../../src/index.js";
 import { EventsApiEmulator, StructureRunResourceSchema, startLocalRun } from "../../src/local.js";
+import { formatSystemTime } from "../../src/runtime/clock.js";
 import { cleanEnv, killChildren, spawnTs } from "../support/child-processes.js";
 import { groupGone } from "../support/process-groups.js";
 import { within } from "./emulator-harness.js";
@@ -296,3 +297,85 @@ startLocalRun({ emulator, command: "sh", args: ["-c", "echo pgid $$; sleep 30"],
 async function until(predicate: () => boolean): Promise<void> {
   while (!predicate()) await new Promise((resolve) => setTimeout(resolve, 20));
 }
+
+describe("startLocalRun when the run's status is moved in-process meanwhile", () => {
+  /** What reaches the host as uncaught: the emulator's RunStateError must not. */
+  function hostErrors(): { errors: unknown[]; stop: () => void } {
+    const errors: unknown[] = [];
+    const onError = (error: unknown): void => {
+      errors.push(error);
+    };
+    process.on("uncaughtException", onError);
+    process.on("unhandledRejection", onError);
+    return {
+      errors,
+      stop: () => {
+        process.off("uncaughtException", onError);
+        process.off("unhandledRejection", onError);
+      },
+    };
+  }
+
+  it("a run ended by the caller before the command spawned: done resolves with that end, nothing thrown", async () => {
+    const e = await started();
+    const host = hostErrors();
+    try {
+      const local = startLocalRun({ emulator: e, command: process.execPath, args: ["-e", ""], stderr: "ignore" });
+      const runId = local.run.structure_run_id;
+      // Before the child's 'spawn' (emitted on a later turn): the RUNNING record there would move a terminal run.
+      e.recordSystemEvent(runId, "StructureRunError", { status: "ERROR", status_detail: { error: "ended by caller" } });
+      const result = await within(10_000, local.done, "done");
+      expect(result).toMatchObject({ exitCode: 0, status: "ERROR" });
+      expect(result.run).toMatchObject({ status: "ERROR", status_detail: { error: "ended by caller" } });
+      expect(e.events(runId).map((ev) => ev.type)).toEqual(["StructureRunStarting", "StructureRunError"]);
+      await new Promise((resolve) => setImmediate(resolve));
+      expect(host.errors).toEqual([]);
+    } finally {
+      host.stop();
+    }
+  });
+
+  it("a run ended by the caller while the command runs: done resolves with that end when it exits", async () => {
+    const e = await started();
+    const dir = mkdtempSync(join(tmpdir(), "local-run-"));
+    const host = hostErrors();
+    try {
+      const go = join(dir, "go");
+      // Exits with 4 once the test says so, after the caller has ended the run itself.
+      const script =
+        "const fs = require('node:fs'); const t = setInterval(() => { if (fs.existsSync(process.argv[1])) { clearInterval(t); process.exitCode = 4; } }, 20);";
+      const local = startLocalRun({
+        emulator: e,
+        command: process.execPath,
+        args: ["-e", script, go],
+        stderr: "ignore",
+      });
+      const runId = local.run.structure_run_id;
+      await within(
+        10_000,
+        until(() => e.getRun(runId)?.status === "RUNNING"),
+        "RUNNING",
+      );
+      e.recordSystemEvent(runId, "StructureRunCompleted", {
+        status: "CANCELLED",
+        started_at: formatSystemTime(),
+        completed_at: formatSystemTime(),
+        status_detail: { reason: "Cancelled", message: "ended by caller", exit_code: null },
+      });
+      writeFileSync(go, "");
+      const result = await within(10_000, local.done, "done");
+      expect(result).toMatchObject({ exitCode: 4, status: "CANCELLED" });
+      expect(result.run).toMatchObject({ status: "CANCELLED", status_detail: { message: "ended by caller" } });
+      expect(e.events(runId).map((ev) => ev.type)).toEqual([
+        "StructureRunStarting",
+        "StructureRunRunning",
+        "StructureRunCompleted",
+      ]);
+      await new Promise((resolve) => setImmediate(resolve));
+      expect(host.errors).toEqual([]);
+    } finally {
+      host.stop();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
