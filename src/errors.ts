@@ -15,6 +15,8 @@ export type ErrorCode =
   | "ERR_LISTENER"
   /** A second `runStructure` while one runs. */
   | "ERR_ALREADY_RUNNING"
+  /** `publishEvent` nested too deep inside listeners' `onEvent`: a listener that republishes loops. */
+  | "ERR_PUBLISH_LOOP"
   /** The reason of a run's `signal` when SIGTERM or SIGINT aborts it. */
   | "ERR_ABORTED"
   | "ERR_MODEL_STREAM"

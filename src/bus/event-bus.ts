@@ -8,7 +8,7 @@ import {
   type FlushOptions,
 } from "../drivers/event-listener-driver.js";
 import { type DriverAnswer, settleReport, settleReportSync } from "../drivers/settle-report.js";
-import { InvalidEventError, ListenerError } from "../errors.js";
+import { InvalidEventError, ListenerError, StructureRunEventsError } from "../errors.js";
 import type { EventInput, EventType } from "../events/event-schemas.js";
 import { serializeEvent } from "../events/serialize-event.js";
 import type { SerializedEvent } from "../events/serialized-event.js";
@@ -48,6 +48,9 @@ export class EventBus {
   /** What was already said about each driver's answers, so that a driver wrong on every flush costs one line. */
   readonly #said = new WeakMap<EventListenerDriver, Set<string>>();
 
+  /** How deep the current publishEvent is nested inside listeners (see MAX_PUBLISH_DEPTH). */
+  #depth = 0;
+
   constructor(options: EventBusOptions = {}) {
     this.#onListenerError = options.onListenerError;
     this.#logger = options.logger;
@@ -82,11 +85,17 @@ export class EventBus {
    * schema (its fields checked by the compiler, its name offered by an editor); any other is a custom event.
    */
   publishEvent<T extends EventType>(input: EventInput<T> & { type: T }): SerializedEvent {
+    if (this.#depth >= MAX_PUBLISH_DEPTH) throw publishLoopError();
     const snapshot = serializeEvent(input);
     const listeners = this.#listeners;
     checkSize(snapshot, listeners);
-    for (const listener of listeners) {
-      if (listener.accepts(snapshot.type)) this.#dispatch(listener, snapshot);
+    this.#depth++;
+    try {
+      for (const listener of listeners) {
+        if (listener.accepts(snapshot.type)) this.#dispatch(listener, snapshot);
+      }
+    } finally {
+      this.#depth--;
     }
     return snapshot;
   }
@@ -289,6 +298,22 @@ function checkSize(snapshot: SerializedEvent, listeners: readonly EventListener[
  * the class rather than in it so that lending is no part of `EventBus`'s public surface.
  */
 const lentLoggers = new WeakMap<EventBus, Logger>();
+
+/**
+ * How deep `publishEvent` may nest inside listeners' `onEvent` (a listener publishing what it derives from an event).
+ * Deeper is a loop: a listener that publishes for every event it gets, its own included, would recurse until the
+ * stack overflows, and then even the log line saying so fails (a trial saw 1,562 events and only "failed 66 more
+ * time(s)"). At this depth the stack has room for the listener's failure to be logged in full, once.
+ */
+const MAX_PUBLISH_DEPTH = 32;
+
+function publishLoopError(): StructureRunEventsError {
+  return new StructureRunEventsError(
+    "ERR_PUBLISH_LOOP",
+    `publishEvent was called ${MAX_PUBLISH_DEPTH} levels deep inside listeners' onEvent: a listener that publishes ` +
+      "for each event it gets, its own included, loops. Give it eventTypes that leave out what it publishes",
+  );
+}
 
 /**
  * Makes a bus without a logger of its own report through `logger` until the returned function is called:

@@ -67,3 +67,33 @@ describe("listeners that throw anything", () => {
     expect(seen[0]!.message).toBe("onEvent threw for A: Symbol(mine) (thrown, not an Error)");
   });
 });
+
+describe("a listener that publishes for every event it gets", () => {
+  it("is stopped at a bounded depth with ERR_PUBLISH_LOOP, said in full once, and the publisher is untouched", () => {
+    const log = captureLogger();
+    const bus = new EventBus({ logger: log.logger });
+    const memory = new MemoryEventListenerDriver();
+    bus.addEventListener(
+      new EventListener({
+        onEvent: (event) => {
+          bus.publishEvent({ type: "Echoed" });
+          return event;
+        },
+        driver: memory,
+      }),
+    );
+    expect(() => bus.publishEvent({ type: "TextChunkEvent", token: "x", index: 0 })).not.toThrow();
+    // 32 nested publishes (the original and 31 echoes); the innermost listener's own publish is refused, so its
+    // onEvent throws and its event goes no further: 31 reach the driver.
+    expect(memory.events).toHaveLength(31);
+    const errors = log.entries(50);
+    expect(errors).toHaveLength(1);
+    expect(log.text()).toContain("ERR_PUBLISH_LOOP");
+    expect(errors[0]?.msg).toMatch(/levels deep inside listeners' onEvent/);
+    // The bus is usable afterwards: its depth went back to zero.
+    bus.clearEventListeners();
+    bus.addEventListener(new EventListener({ driver: memory }));
+    bus.publishEvent({ type: "After" });
+    expect(memory.events.at(-1)?.type).toBe("After");
+  });
+});
