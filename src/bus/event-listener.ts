@@ -1,5 +1,5 @@
 import type { EventListenerDriver } from "../drivers/event-listener-driver.js";
-import type { Event } from "../events/event-schemas.js";
+import type { Event, EventType } from "../events/event-schemas.js";
 
 /**
  * Called with a private copy of each matching event. Return the event (changed or not) or a new one
@@ -9,8 +9,11 @@ import type { Event } from "../events/event-schemas.js";
 export type EventHandler = (event: Event) => object | null | undefined | void;
 
 export interface EventListenerOptions {
-  /** Only events whose `type` is in this list reach this listener. Default: every event. */
-  eventTypes?: readonly string[];
+  /**
+   * Only events whose `type` is in this list reach this listener. Default: every event. Known type names are
+   * offered by an editor; any other string (a custom event's type) is accepted.
+   */
+  eventTypes?: readonly EventType[];
   /** Transform or drop; see `EventHandler`. Default: none (events go to the driver unchanged and uncopied). */
   onEvent?: EventHandler;
   /** Where events go. Default: none (useful with an `onEvent` that only observes). */

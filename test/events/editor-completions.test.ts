@@ -7,12 +7,13 @@ import { LanguageServer } from "../support/language-server.js";
 
 const FILE = "test/events/__completions__.ts";
 const SOURCE = [
-  'import { EventBus, MemoryEventListenerDriver, runStructure } from "../../src/index.js";',
+  'import { EventBus, EventListener, MemoryEventListenerDriver, runStructure } from "../../src/index.js";',
   "const bus = new EventBus();",
   'bus.publishEvent({ type: "" });',
   'await runStructure(async ({ publishEvent }) => { publishEvent({ type: "" }); });',
   "const driver = new MemoryEventListenerDriver();",
   'for (const e of driver.events) if (e.type === "") console.log(e);',
+  'bus.addEventListener(new EventListener({ eventTypes: [""], driver }));',
 ];
 
 /** Line and character just inside the first `""` on `line`. */
@@ -37,6 +38,7 @@ describe("known event type names in an editor", () => {
     ["bus.publishEvent({ type: … })", 2],
     ["a structure's publishEvent({ type: … })", 3],
     ["e.type === … on MemoryEventListenerDriver events", 5],
+    ["new EventListener({ eventTypes: [ … ] })", 6],
   ])("are offered at %s", async (_, line) => {
     const labels = await server.completions(uri, ...insideQuotes(line));
     for (const type of KNOWN_EVENT_TYPES) expect(labels).toContain(type);
