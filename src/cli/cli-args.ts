@@ -196,16 +196,22 @@ function parse(command: string, args: string[], options: OptionSpec, allowPositi
     if (INTEGER_FLAGS.has(name)) integer(arg, value, 0);
     throw new UsageError(`${arg} needs a value; to give one that starts with "-", write ${arg}=VALUE`);
   });
+  // node:util's own messages are in its words, not ours: an unknown option ends in advice with unbalanced quotes
+  // (`as in '-- "--bogus"`), a missing value reads "Option '--port <value>' argument missing". Its tokens (read
+  // leniently) show the first problem, which is said here in a sentence of ours.
+  const problem = firstProblem(
+    command,
+    parseArgs({ args, options, allowPositionals: true, strict: false, tokens: true }).tokens,
+    options,
+  );
+  if (problem !== undefined) throw new UsageError(problem);
   let parsed: ReturnType<typeof parseArgs<{ args: string[]; options: OptionSpec; allowPositionals: true }>>;
   try {
     parsed = parseArgs({ args, options, allowPositionals: true, strict: true });
   } catch (error) {
-    // node:util's unknown-option message ends in advice with unbalanced quotes (`as in '-- "--bogus"`): say it
-    // plainly. Its other messages name the flag and read well; keep them, typed.
-    const unknown =
-      (error as { code?: unknown }).code === "ERR_PARSE_ARGS_UNKNOWN_OPTION" ? unknownOption(args, options) : undefined;
-    if (unknown !== undefined) throw new UsageError(`unknown option ${printable(unknown)} for ${command}; see --help`);
-    throw new UsageError(error instanceof Error ? error.message : String(error));
+    // Not expected once firstProblem found nothing; still a usage error, and never node:util's raw text alone.
+    const why = printable(error instanceof Error ? error.message : String(error));
+    throw new UsageError(`the options of ${command} could not be read (${why}); see --help`);
   }
   const stray = parsed.positionals[0];
   if (!allowPositionals && stray !== undefined) {
@@ -217,15 +223,36 @@ function parse(command: string, args: string[], options: OptionSpec, allowPositi
   return parsed;
 }
 
-/** The first argument that is an option none of `options` names ("--bogus", "--bogus=1" as "--bogus", "-x"). */
-function unknownOption(args: readonly string[], options: OptionSpec): string | undefined {
-  for (const arg of args) {
-    if (!/^-./.test(arg)) continue;
-    if (arg.startsWith("--")) {
-      const name = arg.slice(2).split("=")[0] as string;
-      if (options[name] === undefined) return `--${name}`;
-    } else {
-      return `-${arg.slice(1, 2)}`;
+/** What a flag's value is, and an example of one: for the sentence that says it is missing. */
+const VALUES: Record<string, [what: string, example: string]> = {
+  port: ["a port number", "8080"],
+  host: ["an address to bind", "0.0.0.0"],
+  "events-file": ["a file name", "events.ndjson"],
+  "structure-id": ["a structure id", "my-structure"],
+  "api-key-file": ['a file name ("-" reads standard input)', "key.txt"],
+  "base-url": ["the Events API's URL", "http://127.0.0.1:8080"],
+  offset: ["the first event's offset", "10"],
+};
+
+type Token = NonNullable<ReturnType<typeof parseArgs>["tokens"]>[number];
+
+/**
+ * The first problem with the options, in order, as one sentence: an option `options` does not name, a flag that
+ * needs a value given none, a switch given one.
+ */
+function firstProblem(command: string, tokens: readonly Token[], options: OptionSpec): string | undefined {
+  for (const token of tokens) {
+    if (token.kind !== "option") continue;
+    const flag = printable(token.rawName);
+    const type = options[token.name]?.type;
+    if (type === undefined) return `unknown option ${flag} for ${command}; see --help`;
+    if (type === "string" && token.value === undefined) {
+      const [what, example] = VALUES[token.name] ?? ["a value", "VALUE"];
+      return `${flag} needs a value: ${what}, e.g. ${flag} ${example}`;
+    }
+    if (type === "boolean" && token.value !== undefined) {
+      const given = token.value.length > 40 ? `${token.value.slice(0, 40)}…` : token.value;
+      return `${flag} takes no value: write ${flag} alone, not ${flag}=${printable(given)}`;
     }
   }
   return undefined;

@@ -34,6 +34,11 @@ export interface SummaryInput {
    * the FinishStructureRunEvent, so with any, "never published" would be a guess.
    */
   refusedPosts?: RefusalCounts;
+  /**
+   * The exit code the CLI exits with (`run`: the structure's, 127 or 126 when its command could not start), shown
+   * on the status line when the run's SYSTEM events report none.
+   */
+  exitCode?: number;
 }
 
 /**
@@ -137,12 +142,13 @@ export class LiveView {
   summary(input: SummaryInput): void {
     if (this.#json) return;
     const status = this.#lastStatus ?? "UNKNOWN";
+    const exitCode = this.#exitCode ?? input.exitCode;
     const duplicates =
       this.#duplicates === 0 ? "" : ` (${this.#duplicates} duplicate${this.#duplicates === 1 ? "" : "s"} skipped)`;
     this.#line(
       [
         this.#paint("── run summary", "1"),
-        `status    ${this.#paint(status, STATUS_COLOURS[status] ?? "1")}${this.#exitCode === null ? "" : ` (exit code ${this.#exitCode})`}`,
+        `status    ${this.#paint(status, STATUS_COLOURS[status] ?? "1")}${exitCode === undefined ? "" : ` (exit code ${exitCode})`}`,
         `events    ${this.#user} USER, ${this.#system} SYSTEM${duplicates}`,
         `duration  ${this.#duration()}`,
         `output    ${this.#output(input)}`,
@@ -177,7 +183,17 @@ export class LiveView {
         ? `${this.#paint("error", STATUS_COLOURS.ERROR as string)} ${shown}`
         : shown;
     }
-    if (this.#sawFinish || fromOffset > 0) return "(none)";
+    if (this.#sawFinish) return "(none)";
+    // A run that ended in StructureRunError never ran its structure (the command could not start): say why, from
+    // the event's status_detail, rather than blame the structure for a Finish it could not publish.
+    const terminal = this.#terminal;
+    if (terminal?.type === "StructureRunError") {
+      const error = (terminal.payload as { status_detail?: { error?: unknown } }).status_detail?.error;
+      return typeof error === "string" && error.trim() !== ""
+        ? `no output: the command could not start (${printable(error.length > 300 ? `${error.slice(0, 300)}…` : error)})`
+        : "no output: the command could not start (no reason given)";
+    }
+    if (fromOffset > 0) return "(none)";
     const refused = [...(refusedPosts ?? new Map<string, number>())];
     if (refused.length > 0) {
       const count = refused.reduce((sum, [, n]) => sum + n, 0);

@@ -1,3 +1,5 @@
+import { underOwnNpmScript } from "./own-npm-script.js";
+
 /**
  * How long after a signal the same signal from npm counts as its echo. npm passes it on from an idle event loop,
  * within milliseconds; a person's second Ctrl-C comes later than this.
@@ -15,10 +17,7 @@ export function dropNpmEchoes<S extends string>(
   handler: (signal: S) => void,
   env: NodeJS.ProcessEnv = process.env,
 ): (signal: S) => void {
-  const ownScript =
-    env.npm_package_name === "structure-run-events" &&
-    (env.npm_lifecycle_event === "start" || env.npm_lifecycle_event === "cli");
-  if (!ownScript) return handler;
+  if (!underOwnNpmScript(env)) return handler;
   let last: { signal: S; at: number } | undefined;
   return (signal) => {
     const now = performance.now();

@@ -52,7 +52,11 @@ export async function runCommand(options: RunCommandOptions): Promise<number> {
     const result = await local.done;
     // This emulator serves this run alone: every refused event POST was the structure's (a wrong key or run id
     // names no run, so only the total counts them).
-    view.summary({ output: result.run.output, refusedPosts: refusedEventPosts(emulator) });
+    view.summary({
+      output: result.run.output,
+      refusedPosts: refusedEventPosts(emulator),
+      exitCode: result.exitCode,
+    });
     await view.drained();
     if (options.web === true) {
       process.stderr.write(`Run ended: ${result.status}. The web view stays up at ${emulator.url}/ until Ctrl-C.\n`);

@@ -2,6 +2,7 @@ import { ENV, type Env, isLoopbackHost, readEnvSetting } from "../config.js";
 import { ConfigError } from "../errors.js";
 import { EventsApiEmulator, type LocalRun, startLocalRun } from "../local.js";
 import { readApiKeyFile } from "./api-key-file.js";
+import { underOwnNpmScript } from "./own-npm-script.js";
 import { offerWebView } from "./web-view.js";
 
 export interface ServeCommandOptions {
@@ -92,7 +93,7 @@ export async function serveCommand(options: ServeCommandOptions, env: Env = proc
   });
   process.stdout.write(
     `Events API emulator listening on ${emulator.url}${scope}\nAPI key: ${keySource}\n` +
-      `Try: ${ENV.baseUrl}=${emulator.url} ${ENV.apiKey}=<key> npx structure-run-events tail <run-id>\n`,
+      `Try: ${ENV.baseUrl}=${emulator.url} ${ENV.apiKey}=<key> ${tailCommandLine(env)} tail <run-id>\n`,
   );
   await offerWebView(emulator, process.stdout, { open: options.open === true });
   await stopped;
@@ -104,4 +105,9 @@ export async function serveCommand(options: ServeCommandOptions, env: Env = proc
     for (const signal of STOP_SIGNALS) if (onSignal !== undefined) process.off(signal, onSignal);
   }
   return 0;
+}
+
+/** How the user starts this CLI again: in a clone, under its own npm script, npx would not find it. */
+function tailCommandLine(env: Env): string {
+  return underOwnNpmScript(env) ? "npm run cli --" : "npx structure-run-events";
 }

@@ -6,6 +6,7 @@ import { checkApiKey, checkBaseUrl, delaySetting } from "../config.js";
 import { ConfigError, EventsApiError } from "../errors.js";
 import { type EventDetail, EventDetailSchema, type EventsPage, EventsPageSchema } from "../events/wire-schemas.js";
 import { serverText } from "../redact.js";
+import { type ApiErrorBody, ApiErrorBodySchema } from "../runtime/api-error.js";
 import { MAX_JSON_DEPTH } from "../runtime/events-api-emulator-options.js";
 import { exceedsJsonDepth } from "../runtime/json-depth.js";
 import { isTerminalEvent } from "../web/terminal-event.js";
@@ -112,6 +113,8 @@ const StreamOptionsSchema = z.object({
 /** An error body is cut to this in messages; no more of it is read. */
 const ERROR_BODY_CHARS = 300;
 const ERROR_BODY_BYTES = 4 * 1024;
+/** An error code longer than this is not one of the API's short tokens: cut. */
+const ERROR_CODE_CHARS = 60;
 
 /** The server has no usable stream route (404, 405, or a 2xx that is not an event stream): poll instead. */
 class NoStreamRoute extends Error {}
@@ -409,20 +412,47 @@ export class EventsClient {
     return `${this.#prefix}/api/structure-runs/${encodeURIComponent(runId)}`;
   }
 
-  /** The start of an error body, key redacted; the rest is never read. */
+  /**
+   * One sentence for an error answer: the Events API's own `{"error": {"code", "message"}}` in words, any other
+   * body quoted (its start only: the rest is never read). Whatever the server said is redacted, cut and escaped.
+   */
   async #describe(response: Dispatcher.ResponseData): Promise<string> {
     const status = response.statusCode;
     const bytes = await readAtMost(response.body, ERROR_BODY_BYTES, true).catch(() => Buffer.alloc(0));
-    const text = serverText((bytes ?? Buffer.alloc(0)).toString("utf8"), this.#apiKey, ERROR_BODY_CHARS);
+    const body = (bytes ?? Buffer.alloc(0)).toString("utf8");
+    const said = apiErrorBody(body);
     // 403 comes with a key the API knows but that may not read this run: a wrong run id gives it too.
     const hint =
       status === 401
-        ? " (check the API key)"
+        ? "check the API key"
         : status === 403
-          ? " (the API key may not access this run: check the run id and the API key)"
-          : "";
-    return `Events API answered ${status}${hint}: ${text}`;
+          ? "the API key may not access this run: check the run id and the API key"
+          : undefined;
+    if (said === undefined) {
+      const text = serverText(body, this.#apiKey, ERROR_BODY_CHARS);
+      return `Events API answered ${status}${hint === undefined ? "" : ` (${hint})`}: ${text}`;
+    }
+    const code = `error code ${serverText(said.error.code, this.#apiKey, ERROR_CODE_CHARS)}`;
+    const issues = (said.error.issues ?? [])
+      .slice(0, 3)
+      .map((i) => `${i.path.join(".") || "(body)"}: ${i.message}`)
+      .join("; ");
+    const text = said.error.message.trim() === "" ? "(no message)" : said.error.message;
+    const message = serverText(issues === "" ? text : `${text} (${issues})`, this.#apiKey, ERROR_BODY_CHARS);
+    return `Events API answered ${status} (${hint === undefined ? code : `${code}; ${hint}`}): ${message}`;
   }
+}
+
+/** `body` when it is the Events API's error shape (see src/runtime/api-error.ts), else undefined. */
+function apiErrorBody(body: string): ApiErrorBody | undefined {
+  let value: unknown;
+  try {
+    value = JSON.parse(body);
+  } catch {
+    return undefined;
+  }
+  const parsed = ApiErrorBodySchema.safeParse(value);
+  return parsed.success ? parsed.data : undefined;
 }
 
 /**
