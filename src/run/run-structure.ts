@@ -13,6 +13,7 @@ import { type Artifact, toArtifact } from "../events/artifacts.js";
 import { getDefaultLogger, type Logger } from "../logger.js";
 import { outputVerdict, type UndeliveredOutput } from "./output-verdict.js";
 import { installProcessHooks, type ProcessHooks } from "./process-hooks.js";
+import { drainStdio, type StdioLeft, stdioLeft } from "./stdio-drain.js";
 
 export type { UndeliveredOutput, UndeliveredReason } from "./output-verdict.js";
 
@@ -227,6 +228,8 @@ export function runStructure<T>(
       if (phase !== "running") return;
       phase = "finishing";
       clearTimeout(graceTimer);
+      // The one deadline of the end: delivery, then what stdout and stderr still hold, never past it.
+      const endsBy = performance.now() + shutdownTimeoutMs;
       // Ref'd on purpose, and bounded: delivery must not be cut short because every other handle is gone
       // (retry waits are unref'd), nor held past its deadline by a driver that never settles.
       let keepAlive: NodeJS.Timeout | undefined;
@@ -269,8 +272,17 @@ export function runStructure<T>(
       exitingWith = outcome.exitCode;
       resolve(result);
       // Not at once: the code awaiting this run gets its turn first, so that a second runStructure it calls
-      // throws a clear error instead of silently never running.
-      setImmediate(() => process.exit(outcome.exitCode));
+      // throws a clear error instead of silently never running. Then what the structure printed reaches its reader
+      // (a slow pipe holds it queued in the process, and exit would drop it), within what is left of the deadline.
+      setImmediate(() => {
+        drainStdio(endsBy - performance.now()).then(
+          (left) => {
+            if (left.stdout + left.stderr > 0) writeStderr(`${PREFIX}${unreadStdio(left)}\n`);
+            process.exit(outcome.exitCode);
+          },
+          () => process.exit(outcome.exitCode),
+        );
+      });
     };
 
     /** The run's driver shut down, the bus's other drivers flushed, under the one deadline. */
@@ -350,6 +362,12 @@ export function runStructure<T>(
             if (code === 0) process.exitCode = 1;
           }
         }
+        // Nothing asynchronous runs after process.exit(): what a slow reader had not taken yet is lost. Say so,
+        // and how to avoid it (see docs/run-structure.md).
+        const left = safely(stdioLeft);
+        if (left !== undefined && left.stdout + left.stderr > 0) {
+          writeStderr(`${PREFIX}${unreadAtExit(left)}\n`);
+        }
         release();
       },
     });
@@ -405,6 +423,24 @@ function defaultDriver(env: Env, logger: Logger): EventListenerDriver {
   return reportsToCloud(env)
     ? new GriptapeCloudEventListenerDriver({ env, logger })
     : new PrettyPrintEventListenerDriver();
+}
+
+/** The line for output a reader did not take before the deadline: it is lost, and the user should know. */
+function unreadStdio(left: StdioLeft): string {
+  return `${describeLeft(left)} had not been read by the shutdown deadline (GT_EVENTS_SHUTDOWN_TIMEOUT_MS) and are lost: their reader reads too slowly or not at all`;
+}
+
+/** The line for output still queued when user code called `process.exit()`, which cannot wait for it. */
+function unreadAtExit(left: StdioLeft): string {
+  return `${describeLeft(left)} had not been read when the code called process.exit() and are lost: return from the entry instead, and runStructure waits for a slow reader`;
+}
+
+function describeLeft(left: StdioLeft): string {
+  const parts = [
+    ...(left.stdout > 0 ? [`${left.stdout} byte(s) written to stdout`] : []),
+    ...(left.stderr > 0 ? [`${left.stderr} byte(s) written to stderr`] : []),
+  ];
+  return parts.join(" and ");
 }
 
 /** Where the run's output goes, for the sentence that says it did not get there. Never holds credentials. */
