@@ -10,6 +10,7 @@ import { reportOutputLossElsewhere } from "../drivers/output-loss-reporters.js";
 import { PrettyPrintEventListenerDriver } from "../drivers/pretty-print-event-listener-driver.js";
 import { ConfigError, ShutDownError, StructureRunEventsError } from "../errors.js";
 import { type Artifact, toArtifact } from "../events/artifacts.js";
+import { serializeEvent } from "../events/serialize-event.js";
 import { getDefaultLogger, type Logger } from "../logger.js";
 import { outputVerdict, type UndeliveredOutput } from "./output-verdict.js";
 import { installProcessHooks, type ProcessHooks } from "./process-hooks.js";
@@ -21,7 +22,10 @@ export type { UndeliveredOutput, UndeliveredReason } from "./output-verdict.js";
 export interface StructureContext {
   /** Command-line arguments after the script, as the Python template reads `sys.argv[1:]`. */
   readonly args: string[];
-  /** Publishes on the run's bus (`eventBus` unless the `bus` option says otherwise); see `EventBus.publishEvent`. */
+  /**
+   * Publishes on the run's bus (`eventBus` unless the `bus` option says otherwise); see `EventBus.publishEvent`.
+   * After the run's `FinishStructureRunEvent` it checks the event but does not send it, and warns once.
+   */
   readonly publishEvent: EventBus["publishEvent"];
   readonly bus: EventBus;
   /** Aborted on SIGTERM/SIGINT: stop work, then return or throw within the grace period. */
@@ -377,9 +381,27 @@ export function runStructure<T>(
       (error) =>
         safely(() => logger.error(`could not publish StartStructureRunEvent: ${describeThrown(error).message}`)),
     );
+    // After the run's Finish event the run is over: an event published then would reach the API after the output
+    // (or, once the driver is shut down, be counted as dropped, which means a full queue). It is checked as before,
+    // not sent, and said once. Not a throw: such a call comes from a timer or callback the entry left behind, where
+    // a ShutDownError would be an uncaught exception on the exit path (see docs/run-structure.md).
+    let lateWarned = false;
+    const publishEvent = ((input: Parameters<EventBus["publishEvent"]>[0]) => {
+      if (!finishPublished && phase !== "done") return bus.publishEvent(input);
+      const snapshot = serializeEvent(input);
+      if (!lateWarned) {
+        lateWarned = true;
+        safely(() =>
+          logger.warn(
+            `publishEvent(${snapshot.type}) after the run's FinishStructureRunEvent: the event is not sent, the run is over (said once per run)`,
+          ),
+        );
+      }
+      return snapshot;
+    }) as EventBus["publishEvent"];
     const context: StructureContext = {
       args,
-      publishEvent: bus.publishEvent.bind(bus) as EventBus["publishEvent"],
+      publishEvent,
       bus,
       signal: controller.signal,
     };
