@@ -12,9 +12,9 @@ const fired = new Promise<void>((resolve) => {
 
 /** Shuts down only once the entry's timer has published: the late publish lands while the run is finishing. */
 class SlowDriver extends MemoryEventListenerDriver {
-  override async shutdown(options?: { timeoutMs?: number }): Promise<DeliveryReport> {
+  override async shutdown(): Promise<DeliveryReport> {
     await fired;
-    const report = await super.shutdown(options);
+    const report = await super.shutdown();
     process.stderr.write(`driver got: ${this.events.map((e) => e.type).join(",")}\n`);
     return report;
   }
