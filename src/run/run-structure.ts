@@ -51,7 +51,8 @@ export interface RunStructureOptions {
   /** Default: `process.env`. */
   env?: Env;
   /**
-   * Deadline to deliver pending events and the Finish event at the end. Env `GT_EVENTS_SHUTDOWN_TIMEOUT_MS`;
+   * Deadline to deliver pending events and the Finish event at the end, and then for stdout and stderr to be read
+   * (a slow reader's queue, which exiting would drop). Env `GT_EVENTS_SHUTDOWN_TIMEOUT_MS`;
    * default 10 000; at most 86 400 000 (a day).
    */
   shutdownTimeoutMs?: number;
