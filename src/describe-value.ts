@@ -13,7 +13,10 @@ export const MAX_THROWN_TEXT_CHARS = 16_384;
 export interface ThrownDescription {
   /** One line for an ErrorArtifact's value: the Error's message, the string thrown, or a rendering of the value. */
   message: string;
-  /** Several lines for stderr: the Error as Node prints it (stack, cause), or `Error: <message>`. */
+  /**
+   * Several lines for stderr: the Error as Node prints it (stack, cause); for anything else one line saying it was
+   * thrown and is not an Error (`"a string" (thrown, not an Error)`).
+   */
   detail: string;
 }
 
@@ -26,10 +29,14 @@ export function describeThrown(value: unknown): ThrownDescription {
         attempt(() => inspect(value, { depth: 4, breakLength: Number.POSITIVE_INFINITY })) ?? stackOf(value);
       return { message: cut(message), detail: cut(detail ?? `Error: ${message}`) };
     }
-    if (typeof value === "string" && value !== "") return { message: cut(value), detail: cut(`Error: ${value}`) };
+    // A string keeps its text as the message (an ErrorArtifact's value reads as the Error's would), but the stderr
+    // detail says it is not an Error: `Error: a string` would claim an Error, with a stack, was thrown.
+    if (typeof value === "string" && value !== "") {
+      return { message: cut(value), detail: cut(`${render(value)} (thrown, not an Error)`) };
+    }
     // Neither an Error nor a string: say so, or `throw undefined` reads as a message "undefined".
     const message = `${render(value)} (thrown, not an Error)`;
-    return { message: cut(message), detail: cut(`Error: ${message}`) };
+    return { message: cut(message), detail: cut(message) };
   } catch {
     return { message: "a value that cannot be described", detail: "Error: a value that cannot be described" };
   }

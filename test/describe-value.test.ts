@@ -38,6 +38,15 @@ describe("describeThrown", () => {
     );
   });
 
+  it("the stderr detail of a thrown string says it is not an Error (no `Error:` that claims one was thrown)", () => {
+    const { message, detail } = describeThrown("a string");
+    expect(message).toBe("a string");
+    expect(detail).toBe('"a string" (thrown, not an Error)');
+    expect(detail).not.toMatch(/^Error:/);
+    expect(describeThrown("line\nbreak\u001b[2J").detail).toBe('"line\\nbreak\\u001b[2J" (thrown, not an Error)');
+    expect(describeThrown(undefined).detail).toBe("undefined (thrown, not an Error)");
+  });
+
   it("an Error whose getters throw is still an Error, named by what can be read", () => {
     const { message } = describeThrown(HOSTILE_VALUES["error-with-throwing-getters"]!());
     expect(message).toBe("Error");

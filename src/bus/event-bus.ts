@@ -287,9 +287,19 @@ function checkSize(snapshot: SerializedEvent, listeners: readonly EventListener[
     if (snapshot.bytes > limit) {
       throw new InvalidEventError(
         "too_large",
-        `${snapshot.type} is ${snapshot.bytes} bytes serialised, over the ${limit}-byte maximum batch size; split it or raise the limit`,
+        `${snapshot.type} is ${snapshot.bytes} bytes serialised, over the ${limit}-byte limit on one event${reasonOf(listener)}; split it or raise the limit`,
       );
     }
+  }
+}
+
+/** The driver's account of its limit, in parentheses, when it gives one (a string, read without trusting it). */
+function reasonOf(listener: EventListener): string {
+  try {
+    const reason = listener.driver?.maxEventBytesReason;
+    return typeof reason === "string" && reason !== "" ? ` (${reason})` : "";
+  } catch {
+    return "";
   }
 }
 

@@ -73,6 +73,7 @@ const WARN_AFTER_FAILED_ATTEMPTS = 2;
  */
 export class BatchingEventListenerDriver implements EventListenerDriver {
   readonly maxEventBytes: number;
+  readonly maxEventBytesReason: string;
   readonly #options: BatchingOptions;
   readonly #sender: BatchSender;
   readonly #retrying: RetryingSender;
@@ -122,6 +123,8 @@ export class BatchingEventListenerDriver implements EventListenerDriver {
     // The bus refuses larger events at the call site; the margin covers the envelope, the memory allowance,
     // the brackets, and a type name of up to 254 characters.
     this.maxEventBytes = options.maxBatchBytes - ENVELOPE_OVERHEAD - QUEUED_EVENT_OVERHEAD - 2 - 256;
+    // The limit is not the documented batch size: say why, and what raises it (see docs/delivery.md).
+    this.maxEventBytesReason = `the ${byteSize(options.maxBatchBytes)} maximum batch size less ${options.maxBatchBytes - this.maxEventBytes} bytes for the envelope around the event, set by option maxBatchBytes or env GT_EVENTS_MAX_BATCH_BYTES`;
   }
 
   publishEvent(event: SerializedEvent): void {
@@ -681,4 +684,11 @@ function refusal(status: number): string {
   return status === 403
     ? `the Events API does not let the API key post to this run (HTTP 403); check ${ENV.structureRunId} and ${ENV.apiKey}`
     : `the Events API refused the API key (HTTP ${status}); check ${ENV.apiKey}`;
+}
+
+/** `1 MiB` for a whole number of MiB or KiB, else the bytes: the batch size as the README's table gives it. */
+function byteSize(bytes: number): string {
+  if (bytes % (1024 * 1024) === 0) return `${bytes / (1024 * 1024)} MiB`;
+  if (bytes % 1024 === 0) return `${bytes / 1024} KiB`;
+  return `${bytes}-byte`;
 }

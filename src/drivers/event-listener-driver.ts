@@ -83,6 +83,11 @@ export interface EventListenerDriver {
    * call site, before any listener sees it. Leave undefined for no limit.
    */
   readonly maxEventBytes?: number;
+  /**
+   * Optional: why `maxEventBytes` is what it is and the setting that raises it, one phrase for the error that
+   * refuses a larger event (e.g. "the 1 MiB maximum batch size less 508 bytes for the envelope, set by …").
+   */
+  readonly maxEventBytesReason?: string;
 }
 
 export function emptyReport(): DeliveryReport {

@@ -11,9 +11,11 @@ import { PrettyPrintEventListenerDriver } from "../drivers/pretty-print-event-li
 import { settleReport } from "../drivers/settle-report.js";
 import { ConfigError, ShutDownError, StructureRunEventsError } from "../errors.js";
 import { type Artifact, toArtifact } from "../events/artifacts.js";
+import { serializeEvent } from "../events/serialize-event.js";
 import { getDefaultLogger, type Logger } from "../logger.js";
 import { outputVerdict, type UndeliveredOutput } from "./output-verdict.js";
 import { installProcessHooks, type ProcessHooks } from "./process-hooks.js";
+import { drainStdio, type StdioLeft, stdioLeft } from "./stdio-drain.js";
 
 export type { UndeliveredOutput, UndeliveredReason } from "./output-verdict.js";
 
@@ -21,7 +23,10 @@ export type { UndeliveredOutput, UndeliveredReason } from "./output-verdict.js";
 export interface StructureContext {
   /** Command-line arguments after the script, as the Python template reads `sys.argv[1:]`. */
   readonly args: string[];
-  /** Publishes on the run's bus (`eventBus` unless the `bus` option says otherwise); see `EventBus.publishEvent`. */
+  /**
+   * Publishes on the run's bus (`eventBus` unless the `bus` option says otherwise); see `EventBus.publishEvent`.
+   * After the run's `FinishStructureRunEvent` it checks the event but does not send it, and warns once.
+   */
   readonly publishEvent: EventBus["publishEvent"];
   readonly bus: EventBus;
   /** Aborted on SIGTERM/SIGINT: stop work, then return or throw within the grace period. */
@@ -47,7 +52,8 @@ export interface RunStructureOptions {
   /** Default: `process.env`. */
   env?: Env;
   /**
-   * Deadline to deliver pending events and the Finish event at the end. Env `GT_EVENTS_SHUTDOWN_TIMEOUT_MS`;
+   * Deadline to deliver pending events and the Finish event at the end, and then for stdout and stderr to be read
+   * (a slow reader's queue, which exiting would drop). Env `GT_EVENTS_SHUTDOWN_TIMEOUT_MS`;
    * default 10 000; at most 86 400 000 (a day).
    */
   shutdownTimeoutMs?: number;
@@ -230,6 +236,8 @@ export function runStructure<T>(
       if (phase !== "running") return;
       phase = "finishing";
       clearTimeout(graceTimer);
+      // The one deadline of the end: delivery, then what stdout and stderr still hold, never past it.
+      const endsBy = performance.now() + shutdownTimeoutMs;
       // Ref'd on purpose, and bounded: delivery must not be cut short because every other handle is gone
       // (retry waits are unref'd), nor held past its deadline by a driver that never settles.
       let keepAlive: NodeJS.Timeout | undefined;
@@ -272,8 +280,17 @@ export function runStructure<T>(
       exitingWith = outcome.exitCode;
       resolve(result);
       // Not at once: the code awaiting this run gets its turn first, so that a second runStructure it calls
-      // throws a clear error instead of silently never running.
-      setImmediate(() => process.exit(outcome.exitCode));
+      // throws a clear error instead of silently never running. Then what the structure printed reaches its reader
+      // (a slow pipe holds it queued in the process, and exit would drop it), within what is left of the deadline.
+      setImmediate(() => {
+        drainStdio(endsBy - performance.now()).then(
+          (left) => {
+            if (left.stdout + left.stderr > 0) writeStderr(`${PREFIX}${unreadStdio(left)}\n`);
+            process.exit(outcome.exitCode);
+          },
+          () => process.exit(outcome.exitCode),
+        );
+      });
     };
 
     /** The run's driver shut down, the bus's other drivers flushed, under the one deadline. */
@@ -353,6 +370,12 @@ export function runStructure<T>(
             if (code === 0) process.exitCode = 1;
           }
         }
+        // Nothing asynchronous runs after process.exit(): what a slow reader had not taken yet is lost. Say so,
+        // and how to avoid it (see docs/run-structure.md).
+        const left = safely(stdioLeft);
+        if (left !== undefined && left.stdout + left.stderr > 0) {
+          writeStderr(`${PREFIX}${unreadAtExit(left)}\n`);
+        }
         release();
       },
     });
@@ -362,9 +385,27 @@ export function runStructure<T>(
       (error) =>
         safely(() => logger.error(`could not publish StartStructureRunEvent: ${describeThrown(error).message}`)),
     );
+    // After the run's Finish event the run is over: an event published then would reach the API after the output
+    // (or, once the driver is shut down, be counted as dropped, which means a full queue). It is checked as before,
+    // not sent, and said once. Not a throw: such a call comes from a timer or callback the entry left behind, where
+    // a ShutDownError would be an uncaught exception on the exit path (see docs/run-structure.md).
+    let lateWarned = false;
+    const publishEvent = ((input: Parameters<EventBus["publishEvent"]>[0]) => {
+      if (!finishPublished && phase !== "done") return bus.publishEvent(input);
+      const snapshot = serializeEvent(input);
+      if (!lateWarned) {
+        lateWarned = true;
+        safely(() =>
+          logger.warn(
+            `publishEvent(${snapshot.type}) after the run's FinishStructureRunEvent: the event is not sent, the run is over (said once per run)`,
+          ),
+        );
+      }
+      return snapshot;
+    }) as EventBus["publishEvent"];
     const context: StructureContext = {
       args,
-      publishEvent: bus.publishEvent.bind(bus) as EventBus["publishEvent"],
+      publishEvent,
       bus,
       signal: controller.signal,
     };
@@ -408,6 +449,24 @@ function defaultDriver(env: Env, logger: Logger): EventListenerDriver {
   return reportsToCloud(env)
     ? new GriptapeCloudEventListenerDriver({ env, logger })
     : new PrettyPrintEventListenerDriver();
+}
+
+/** The line for output a reader did not take before the deadline: it is lost, and the user should know. */
+function unreadStdio(left: StdioLeft): string {
+  return `${describeLeft(left)} had not been read by the shutdown deadline (GT_EVENTS_SHUTDOWN_TIMEOUT_MS) and are lost: their reader reads too slowly or not at all`;
+}
+
+/** The line for output still queued when user code called `process.exit()`, which cannot wait for it. */
+function unreadAtExit(left: StdioLeft): string {
+  return `${describeLeft(left)} had not been read when the code called process.exit() and are lost: return from the entry instead, and runStructure waits for a slow reader`;
+}
+
+function describeLeft(left: StdioLeft): string {
+  const parts = [
+    ...(left.stdout > 0 ? [`${left.stdout} byte(s) written to stdout`] : []),
+    ...(left.stderr > 0 ? [`${left.stderr} byte(s) written to stderr`] : []),
+  ];
+  return parts.join(" and ");
 }
 
 /** Where the run's output goes, for the sentence that says it did not get there. Never holds credentials. */

@@ -711,10 +711,24 @@ describe("event size", () => {
     expect(thrown).toBeInstanceOf(InvalidEventError);
     expect((thrown as InvalidEventError).reason).toBe("too_large");
     expect((thrown as InvalidEventError).code).toBe("ERR_INVALID_EVENT");
+    // The limit is not the batch size: the message says why, and what raises it.
+    expect((thrown as InvalidEventError).message).toMatch(
+      new RegExp(
+        `^TextChunkEvent is \\d+ bytes serialised, over the ${limit}-byte limit on one event \\(the 4 KiB maximum batch size less ${4096 - limit} bytes for the envelope around the event, set by option maxBatchBytes or env GT_EVENTS_MAX_BATCH_BYTES\\); split it or raise the limit$`,
+      ),
+    );
     const b = bus.publishEvent({ type: "TextChunkEvent", index: 2, token: "b" });
 
     expect(await driver.flush()).toEqual({ sent: 2, failed: 0, dropped: 0, pending: 0 });
     expect(firstArrivals(server)).toEqual([a.id, b.id]);
+  });
+
+  it("the default limit is the 1 MiB batch less the envelope, and the message says so", async () => {
+    const { driver, bus } = await h.setup();
+    expect(driver.maxEventBytes).toBe(1024 * 1024 - 508);
+    expect(() => bus.publishEvent({ type: "TextChunkEvent", index: 0, token: "x".repeat(2 * 1024 * 1024) })).toThrow(
+      "over the 1048068-byte limit on one event (the 1 MiB maximum batch size less 508 bytes for the envelope around the event, set by option maxBatchBytes or env GT_EVENTS_MAX_BATCH_BYTES)",
+    );
   });
 
   it("accepts and sends an event of exactly maxEventBytes, within maxBatchBytes", async () => {

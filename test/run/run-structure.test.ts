@@ -183,6 +183,18 @@ describe("runStructure exit paths", () => {
     });
   });
 
+  it('`throw "a string"`: the string is the ErrorArtifact\'s value; stderr says it is not an Error', async () => {
+    server = await servers.healthy();
+    const finished = await start(["throw-string"], cloudEnv(server)).done;
+    expect(finished.code).toBe(1);
+    expect(finished.stderr).toContain('"a string" (thrown, not an Error)');
+    expect(finished.stderr).not.toContain("Error: a string");
+    expect(expectDelivered(server, finished, 20).output_task_output).toMatchObject({
+      type: "ErrorArtifact",
+      value: "a string",
+    });
+  });
+
   it("process.exit after awaiting: the later event and the Finish event arrive", async () => {
     server = await servers.slow();
     const finished = await start(["exit-later"], cloudEnv(server)).done;

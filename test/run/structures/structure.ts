@@ -20,6 +20,8 @@ await runStructure(async ({ publishEvent, signal }) => {
       return "hello";
     case "throw":
       throw new Error("boom from the entry");
+    case "throw-string":
+      throw "a string";
     case "reject":
       await new Promise((resolve) => setTimeout(resolve, 10));
       return Promise.reject(new Error("rejected from the entry"));
