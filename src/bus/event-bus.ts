@@ -40,11 +40,11 @@ export class EventBus {
   // Replaced, never mutated, so a listener added or removed while an event is dispatched
   // changes the next dispatch, not the current one.
   #listeners: readonly EventListener[] = [];
+  /** The same listeners with what this bus handed each one's driver, replaced together with `#listeners`. */
+  #registrations: readonly Registration[] = [];
   readonly #onListenerError: ((error: ListenerError) => void) | undefined;
   readonly #logger: Logger | undefined;
   readonly #errorLog = new ListenerErrorLog(() => this.#loggerNow());
-  /** Events handed to each driver: what a driver that does not answer in time has left unconfirmed. */
-  readonly #handed = new WeakMap<EventListenerDriver, number>();
   /** What was already said about each driver's answers, so that a driver wrong on every flush costs one line. */
   readonly #said = new WeakMap<EventListenerDriver, Set<string>>();
 
@@ -61,7 +61,10 @@ export class EventBus {
   }
 
   addEventListener(listener: EventListener): EventListenerRegistration {
-    if (!this.#listeners.includes(listener)) this.#listeners = [...this.#listeners, listener];
+    if (!this.#listeners.includes(listener)) {
+      this.#listeners = [...this.#listeners, listener];
+      this.#registrations = [...this.#registrations, { listener, handed: 0 }];
+    }
     const remove = (): void => {
       this.removeEventListener(listener);
     };
@@ -72,11 +75,13 @@ export class EventBus {
     const next = this.#listeners.filter((l) => l !== listener);
     const removed = next.length !== this.#listeners.length;
     this.#listeners = next;
+    this.#registrations = this.#registrations.filter((r) => r.listener !== listener);
     return removed;
   }
 
   clearEventListeners(): void {
     this.#listeners = [];
+    this.#registrations = [];
   }
 
   /**
@@ -87,12 +92,12 @@ export class EventBus {
   publishEvent<T extends EventType>(input: EventInput<T> & { type: T }): SerializedEvent {
     if (this.#depth >= MAX_PUBLISH_DEPTH) throw publishLoopError();
     const snapshot = serializeEvent(input);
-    const listeners = this.#listeners;
-    checkSize(snapshot, listeners);
+    const registrations = this.#registrations;
+    checkSize(snapshot, this.#listeners);
     this.#depth++;
     try {
-      for (const listener of listeners) {
-        if (listener.accepts(snapshot.type)) this.#dispatch(listener, snapshot);
+      for (const registration of registrations) {
+        if (registration.listener.accepts(snapshot.type)) this.#dispatch(registration, snapshot);
       }
     } finally {
       this.#depth--;
@@ -170,7 +175,8 @@ export class EventBus {
     const first = !said.has(answer.kind);
     said.add(answer.kind);
     if (answer.kind === "timed_out") {
-      const pending = this.#handed.get(driver) ?? 0;
+      let pending = 0;
+      for (const r of this.#registrations) if (r.listener.driver === driver) pending += r.handed;
       if (first) {
         this.#log(
           "error",
@@ -207,7 +213,8 @@ export class EventBus {
     return [...drivers];
   }
 
-  #dispatch(listener: EventListener, snapshot: SerializedEvent): void {
+  #dispatch(registration: Registration, snapshot: SerializedEvent): void {
+    const { listener } = registration;
     let out: SerializedEvent | undefined = snapshot;
     if (listener.onEvent !== undefined) {
       out = this.#transform(listener, snapshot);
@@ -217,7 +224,9 @@ export class EventBus {
     if (driver === undefined) return;
     try {
       driver.publishEvent(out);
-      this.#handed.set(driver, (this.#handed.get(driver) ?? 0) + 1);
+      // A counter on the registration rather than a WeakMap keyed by driver: this runs for every event, and an
+      // increment costs nothing beside a WeakMap's get and set.
+      registration.handed++;
     } catch (error) {
       // The driver contract says publishEvent never throws; one that does must not break the publisher.
       this.#report(
@@ -308,6 +317,13 @@ function reasonOf(listener: EventListener): string {
  * the class rather than in it so that lending is no part of `EventBus`'s public surface.
  */
 const lentLoggers = new WeakMap<EventBus, Logger>();
+
+/** A listener as the bus holds it: with the events it handed the listener's driver, what a driver that does not
+ * answer in time has left unconfirmed. */
+interface Registration {
+  readonly listener: EventListener;
+  handed: number;
+}
 
 /**
  * How deep `publishEvent` may nest inside listeners' `onEvent` (a listener publishing what it derives from an event).
