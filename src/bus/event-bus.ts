@@ -41,7 +41,7 @@ export class EventBus {
   // changes the next dispatch, not the current one.
   #listeners: readonly EventListener[] = [];
   /** The same listeners with what this bus handed each one's driver, replaced together with `#listeners`. */
-  #registrations: readonly Registration[] = [];
+  #held: readonly HeldListener[] = [];
   readonly #onListenerError: ((error: ListenerError) => void) | undefined;
   readonly #logger: Logger | undefined;
   readonly #errorLog = new ListenerErrorLog(() => this.#loggerNow());
@@ -63,7 +63,7 @@ export class EventBus {
   addEventListener(listener: EventListener): EventListenerRegistration {
     if (!this.#listeners.includes(listener)) {
       this.#listeners = [...this.#listeners, listener];
-      this.#registrations = [...this.#registrations, { listener, handed: 0 }];
+      this.#held = [...this.#held, { listener, handed: 0 }];
     }
     const remove = (): void => {
       this.removeEventListener(listener);
@@ -75,13 +75,13 @@ export class EventBus {
     const next = this.#listeners.filter((l) => l !== listener);
     const removed = next.length !== this.#listeners.length;
     this.#listeners = next;
-    this.#registrations = this.#registrations.filter((r) => r.listener !== listener);
+    this.#held = this.#held.filter((r) => r.listener !== listener);
     return removed;
   }
 
   clearEventListeners(): void {
     this.#listeners = [];
-    this.#registrations = [];
+    this.#held = [];
   }
 
   /**
@@ -92,12 +92,12 @@ export class EventBus {
   publishEvent<T extends EventType>(input: EventInput<T> & { type: T }): SerializedEvent {
     if (this.#depth >= MAX_PUBLISH_DEPTH) throw publishLoopError();
     const snapshot = serializeEvent(input);
-    const registrations = this.#registrations;
+    const held = this.#held;
     checkSize(snapshot, this.#listeners);
     this.#depth++;
     try {
-      for (const registration of registrations) {
-        if (registration.listener.accepts(snapshot.type)) this.#dispatch(registration, snapshot);
+      for (const entry of held) {
+        if (entry.listener.accepts(snapshot.type)) this.#dispatch(entry, snapshot);
       }
     } finally {
       this.#depth--;
@@ -176,7 +176,7 @@ export class EventBus {
     said.add(answer.kind);
     if (answer.kind === "timed_out") {
       let pending = 0;
-      for (const r of this.#registrations) if (r.listener.driver === driver) pending += r.handed;
+      for (const r of this.#held) if (r.listener.driver === driver) pending += r.handed;
       if (first) {
         this.#log(
           "error",
@@ -213,8 +213,8 @@ export class EventBus {
     return [...drivers];
   }
 
-  #dispatch(registration: Registration, snapshot: SerializedEvent): void {
-    const { listener } = registration;
+  #dispatch(held: HeldListener, snapshot: SerializedEvent): void {
+    const { listener } = held;
     let out: SerializedEvent | undefined = snapshot;
     if (listener.onEvent !== undefined) {
       out = this.#transform(listener, snapshot);
@@ -224,9 +224,9 @@ export class EventBus {
     if (driver === undefined) return;
     try {
       driver.publishEvent(out);
-      // A counter on the registration rather than a WeakMap keyed by driver: this runs for every event, and an
+      // A counter on the held listener rather than a WeakMap keyed by driver: this runs for every event, and an
       // increment costs nothing beside a WeakMap's get and set.
-      registration.handed++;
+      held.handed++;
     } catch (error) {
       // The driver contract says publishEvent never throws; one that does must not break the publisher.
       this.#report(
@@ -320,7 +320,7 @@ const lentLoggers = new WeakMap<EventBus, Logger>();
 
 /** A listener as the bus holds it: with the events it handed the listener's driver, what a driver that does not
  * answer in time has left unconfirmed. */
-interface Registration {
+interface HeldListener {
   readonly listener: EventListener;
   handed: number;
 }
