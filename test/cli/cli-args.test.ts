@@ -1,20 +1,8 @@
 import { describe, expect, it } from "vitest";
 import { parseCommand } from "../../src/cli/cli-args.js";
-import { UsageError } from "../../src/errors.js";
+import { usageError } from "../support/usage-error.js";
 
 /** The UsageError `parseCommand(argv)` throws; fails the test if it returns or throws anything else. */
-function usageError(argv: readonly string[]): UsageError {
-  let thrown: unknown;
-  try {
-    thrown = { returned: parseCommand(argv) };
-  } catch (error) {
-    thrown = error;
-  }
-  expect(thrown, JSON.stringify(argv)).toBeInstanceOf(UsageError);
-  expect(thrown).toMatchObject({ code: "ERR_USAGE", name: "UsageError" });
-  return thrown as UsageError;
-}
-
 describe("parseCommand: run", () => {
   it("defaults: port 0 (any free port), no --json, the command after --", () => {
     expect(parseCommand(["run", "--", "node", "structure.js"])).toEqual({
@@ -126,14 +114,7 @@ describe("parseCommand: keys never come from argv", () => {
     ["serve", ["serve", "--api-key=s3cret-key", "--port", "1"], "GT_EMULATOR_API_KEY"],
     ["tail", ["tail", "run-1", "--api-key", "s3cret-key"], "GT_CLOUD_API_KEY"],
   ])("%s --api-key: a UsageError saying why and what to use, without the key", (_name, argv, variable) => {
-    let error: unknown;
-    try {
-      parseCommand(argv);
-    } catch (e) {
-      error = e;
-    }
-    expect(error).toBeInstanceOf(UsageError);
-    const message = (error as Error).message;
+    const { message } = usageError(argv);
     expect(message).toContain("--api-key was removed");
     expect(message).toContain("ps");
     expect(message).toContain(variable);

@@ -5,13 +5,12 @@ import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { parseCommand } from "../../src/cli/cli-args.js";
 import { openInBrowser } from "../../src/cli/open-browser.js";
-import { UsageError } from "../../src/errors.js";
 import { startEmulator, within } from "../runtime/emulator-harness.js";
 import { cleanEnv } from "../support/child-processes.js";
 import { cli, onCleanup } from "../support/cli-process.js";
 import { waitFor } from "../support/delivery-harness.js";
+import { usageError } from "../support/usage-error.js";
 
 function tempDir(): string {
   const dir = mkdtempSync(join(tmpdir(), "sre-trial2-"));
@@ -231,14 +230,7 @@ describe("a flag's missing or unwanted value: our own sentence", () => {
     [["serve", "--open=yes\u001b[2J"], "--open takes no value: write --open alone, not --open=yes\\u001b[2J"],
     [["run", "--bogus", "--port"], "unknown option --bogus for run; see --help"],
   ])("%j", (argv, message) => {
-    let error: unknown;
-    try {
-      parseCommand(argv);
-    } catch (e) {
-      error = e;
-    }
-    expect(error).toBeInstanceOf(UsageError);
-    expect((error as Error).message).toBe(message);
+    expect(usageError(argv).message).toBe(message);
   });
 
   it("the CLI prints it, then the usage, and exits 2", async () => {
