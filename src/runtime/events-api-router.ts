@@ -384,10 +384,7 @@ function* eventsPageParts(events: readonly { json: string }[], tail: string): Ge
 }
 
 function sendJson(res: ServerResponse, status: number, body: unknown): void {
-  sendRawJson(res, status, JSON.stringify(body));
-}
-
-function sendRawJson(res: ServerResponse, status: number, json: string): void {
+  const json = JSON.stringify(body);
   res.writeHead(status, {
     "content-type": "application/json; charset=utf-8",
     "content-length": Buffer.byteLength(json),

@@ -39,6 +39,23 @@ function complete(emulator: EventsApiEmulator, run: StructureRun): void {
   });
 }
 
+/** A POST body of `count` TextChunkEvents of ~1 KB, their ids counting from `from + 1`. */
+function chunkBatch(count: number, from = 0): string {
+  const token = `,"token":"${"x".repeat(1_000)}"`;
+  return `[${Array.from({ length: count }, (_, i) => envelopeJson("TextChunkEvent", hexId(from + i + 1), token)).join(",")}]`;
+}
+
+/** A FIFO in `dir` held open by a reader that never reads: writes to it stall once its 64 KiB are full. */
+function fifoNobodyReads(dir: string): { fifo: string; reader: ReturnType<typeof spawn> } {
+  const fifo = join(dir, "events.fifo");
+  execFileSync("mkfifo", [fifo]);
+  const reader = spawn("sh", ["-c", 'exec 3<"$FIFO"; sleep 60'], {
+    env: { PATH: process.env.PATH, FIFO: fifo },
+    stdio: "ignore",
+  });
+  return { fifo, reader };
+}
+
 function post(emulator: EventsApiEmulator, run: StructureRun, body: string, key = run.apiKey) {
   return call(emulator, eventsPath(run.structure_run_id), { method: "POST", key, body });
 }
@@ -59,8 +76,7 @@ describe("an events file slower than the producers", () => {
       const emulator = await startEmulator({ eventsFile: fifo });
       const run = emulator.createRun();
       const count = 2_000;
-      const token = `,"token":"${"x".repeat(1_000)}"`;
-      const body = `[${Array.from({ length: count }, (_, i) => envelopeJson("TextChunkEvent", hexId(i + 1), token)).join(",")}]`;
+      const body = chunkBatch(count);
       let answered = false;
       const posting = post(emulator, run, body).then((r) => {
         answered = true;
@@ -90,12 +106,7 @@ describe("an events file slower than the producers", () => {
 
   it("a file that takes nothing for streamStallTimeoutMs is given up once; held POSTs are answered, nothing lost", async () => {
     const dir = mkdtempSync(join(tmpdir(), "sre-hostile-"));
-    const fifo = join(dir, "events.fifo");
-    execFileSync("mkfifo", [fifo]);
-    const reader = spawn("sh", ["-c", 'exec 3<"$FIFO"; sleep 60'], {
-      env: { PATH: process.env.PATH, FIFO: fifo },
-      stdio: "ignore",
-    });
+    const { fifo, reader } = fifoNobodyReads(dir);
     const warnings: Error[] = [];
     const onWarning = (w: Error): void => {
       warnings.push(w);
@@ -105,9 +116,7 @@ describe("an events file slower than the producers", () => {
       const log = captureLogger();
       const emulator = await startEmulator({ eventsFile: fifo, logger: log.logger, streamStallTimeoutMs: 500 });
       const run = emulator.createRun();
-      const token = `,"token":"${"x".repeat(1_000)}"`;
-      const batch = (from: number) =>
-        `[${Array.from({ length: 1_200 }, (_, i) => envelopeJson("TextChunkEvent", hexId(from + i + 1), token)).join(",")}]`;
+      const batch = (from: number) => chunkBatch(1_200, from);
       // Twenty POSTs held on the one stalled file at once: one shared wait, not twenty sets of listeners.
       const answers = await within(
         10_000,
@@ -130,18 +139,12 @@ describe("an events file slower than the producers", () => {
 
   it("close() does not wait past its grace period for a file that never takes the last lines", async () => {
     const dir = mkdtempSync(join(tmpdir(), "sre-hostile-"));
-    const fifo = join(dir, "events.fifo");
-    execFileSync("mkfifo", [fifo]);
-    const reader = spawn("sh", ["-c", 'exec 3<"$FIFO"; sleep 60'], {
-      env: { PATH: process.env.PATH, FIFO: fifo },
-      stdio: "ignore",
-    });
+    const { fifo, reader } = fifoNobodyReads(dir);
     try {
       const log = captureLogger();
       const emulator = await startEmulator({ eventsFile: fifo, logger: log.logger });
       const run = emulator.createRun();
-      const token = `,"token":"${"x".repeat(1_000)}"`;
-      const body = `[${Array.from({ length: 200 }, (_, i) => envelopeJson("TextChunkEvent", hexId(i + 1), token)).join(",")}]`;
+      const body = chunkBatch(200);
       expect((await post(emulator, run, body)).status).toBe(202);
       await within(15_000, emulator.close(), "close()");
       expect(log.entries(50).map((e) => e.msg)).toContain(
